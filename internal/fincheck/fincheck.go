@@ -1,0 +1,162 @@
+// Package fincheck is the offline checker behind cmd/fincheck: it previews
+// a stack under Pulumi mocks (the same program `pulumi up` runs), evaluates
+// the FinTech policy rules over the resulting graph or over exported state,
+// and writes text, JSON, SARIF or the FISC check sheet.
+//
+// Exit codes: 0 fine; 1 mandatory policy violations; 2 bad usage,
+// unreadable or invalid input (message on stderr).
+package fincheck
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/config"
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/stackfile"
+	"github.com/fintech-resilience/fintech-resilience/internal/stacks"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+	"github.com/fintech-resilience/fintech-resilience/policy/rules"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitViolation = 1
+	ExitUsage     = 2
+)
+
+const usage = `usage:
+  fincheck preview --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json|sarif]
+  fincheck analyze --state FILE [--format text|json|sarif]
+  fincheck report  --format fisc [--dir DIR]
+`
+
+// Run executes one command and returns the exit code.
+func Run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "fincheck: internal error: %v\n", r)
+			code = ExitUsage
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	var err error
+	switch args[0] {
+	case "preview":
+		code, err = runPreview(args[1:], stdout)
+	case "analyze":
+		code, err = runAnalyze(args[1:], stdout)
+	case "report":
+		code, err = runReport(args[1:], stdout)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	default:
+		err = usageError(fmt.Sprintf("unknown command %q", args[0]))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "fincheck: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(stderr, usage)
+		}
+		return ExitUsage
+	}
+	return code
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	return nil
+}
+
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return usageError(fmt.Sprintf("--format %q is not one of %s", format, strings.Join(allowed, ", ")))
+}
+
+// PreviewStack loads a stack's configuration, validates it and runs the
+// program under mocks.
+func PreviewStack(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
+	sf, err := stackfile.Load(dir, stack, configFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	get := func(key string) (string, bool) {
+		v, ok := sf.Config[key]
+		return v, ok
+	}
+	cfg, err := config.Load(get, stack)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := preview.Run(pulumi.RunFunc(stacks.Run), preview.Options{
+		Project: sf.Project, Stack: stack, Config: sf.Config, SecretKeys: sf.SecretKeys,
+		Account: cfg.AccountID, Region: cfg.Region,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("stack %s: program failed: %w", stack, err)
+	}
+	return g, cfg, nil
+}
+
+func runPreview(args []string, stdout io.Writer) (int, error) {
+	fs := newFlags("preview")
+	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
+	cfgFile := fs.String("config", "", "stack configuration file to use instead of Pulumi.<stack>.yaml")
+	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
+	format := fs.String("format", "text", "text, json or sarif")
+	if err := parse(fs, args); err != nil {
+		return ExitUsage, err
+	}
+	if *stack == "" {
+		return ExitUsage, usageError("--stack is required")
+	}
+	if err := checkFormat(*format, "text", "json", "sarif"); err != nil {
+		return ExitUsage, err
+	}
+	g, _, err := PreviewStack(*dir, *stack, *cfgFile)
+	if err != nil {
+		return ExitUsage, err
+	}
+	vs := rules.Evaluate(g, rules.All(), nil)
+	artifact := *cfgFile
+	if artifact == "" {
+		artifact = "Pulumi." + *stack + ".yaml"
+	}
+	if err := writeFor(stdout, *format, *stack, artifact, g, vs); err != nil {
+		return ExitUsage, err
+	}
+	if rules.HasMandatory(vs) {
+		return ExitViolation, nil
+	}
+	return ExitOK, nil
+}
