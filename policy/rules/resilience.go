@@ -1,0 +1,185 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+)
+
+// MinAirGappedRetentionDays is the shortest minimum retention of a
+// logically air-gapped vault.
+const MinAirGappedRetentionDays = 7
+
+func resilienceRules() []Rule {
+	return []Rule{
+		{
+			Name:        "guardduty-enabled",
+			Description: "Every stack's account has an enabled GuardDuty detector.",
+			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
+			Practice: "seed 004 flow 4", Controls: ctlDetection,
+			Check: func(g *graph.Graph) []Finding {
+				for _, d := range g.OfType(typeDetector) {
+					if v, known := isTrue(d, "enable"); !known || v || d.Inputs["enable"] == nil {
+						return nil
+					}
+				}
+				return []Finding{{Message: "the stack has no enabled GuardDuty detector"}}
+			},
+		},
+		{
+			Name:        "aurora-backup-copied-to-bunker",
+			Description: "Every Aurora cluster is selected by a backup plan (by ARN or tag) whose rule copies to a vault in another account (the bunker's air-gapped vault).",
+			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
+			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Check: perResource([]string{typeRDSCluster}, backupCoverageCheck),
+		},
+		{
+			Name:        "air-gapped-vault-retention",
+			Description: fmt.Sprintf("Logically air-gapped vaults keep recovery points at least %d days, and the maximum retention is not below the minimum.", MinAirGappedRetentionDays),
+			Enforcement: Mandatory, Family: "resilience", Scope: ResourceScope,
+			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Types: []string{typeLAGVault},
+			Check: perResource([]string{typeLAGVault}, func(_ *graph.Graph, r *graph.Resource) []string {
+				minV, k1 := r.Input("minRetentionDays")
+				maxV, k2 := r.Input("maxRetentionDays")
+				var out []string
+				minN, okMin := graph.Num(minV)
+				maxN, okMax := graph.Num(maxV)
+				if k1 && (!okMin || minN < MinAirGappedRetentionDays) {
+					out = append(out, fmt.Sprintf("minimum retention %v is below %d days", minV, MinAirGappedRetentionDays))
+				}
+				if k1 && k2 && okMin && okMax && maxN < minN {
+					out = append(out, fmt.Sprintf("maximum retention %v is below the minimum %v", maxV, minV))
+				}
+				return out
+			}),
+		},
+		{
+			Name:        "backup-vault-locked",
+			Description: "Every backup vault has a vault lock.",
+			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
+			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Check: perResource([]string{typeVault}, func(g *graph.Graph, v *graph.Resource) []string {
+				if len(g.ReferencedBy(v, typeVaultLock, "backupVaultName")) > 0 {
+					return nil
+				}
+				name := graph.Str(v.Inputs["name"])
+				for _, l := range g.OfType(typeVaultLock) {
+					if n, k := l.Input("backupVaultName"); k && name != "" && graph.Str(n) == name {
+						return nil
+					}
+				}
+				return []string{"backup vault has no vault lock configuration"}
+			}),
+		},
+		{
+			Name:        "ram-no-external-principals",
+			Description: "AWS RAM resource shares never allow external principals.",
+			Enforcement: Mandatory, Family: "resilience", Scope: ResourceScope,
+			Practice: "seed 004 flow 2", Controls: ctlAccessControl,
+			Types: []string{typeResourceShare},
+			Check: perResource([]string{typeResourceShare}, func(_ *graph.Graph, r *graph.Resource) []string {
+				if v, known := isTrue(r, "allowExternalPrincipals"); known && v {
+					return []string{"resource share allows external principals (allowExternalPrincipals must be false)"}
+				}
+				return nil
+			}),
+		},
+	}
+}
+
+// backupCoverageCheck finds the selections that cover a cluster and checks
+// that one of their plans copies to another account.
+func backupCoverageCheck(g *graph.Graph, cluster *graph.Resource) []string {
+	tags := tagsOf(cluster)
+	clusterArn := ""
+	if v, ok := cluster.Output("arn"); ok {
+		clusterArn = graph.Str(v)
+	}
+	covered := false
+	for _, sel := range g.OfType(typeBackupSelection) {
+		if !selects(g, sel, cluster, clusterArn, tags) {
+			continue
+		}
+		covered = true
+		for _, plan := range g.Refs(sel, "planId", typeBackupPlan) {
+			if copiesOffAccount(g, plan, clusterArn) {
+				return nil
+			}
+		}
+	}
+	if !covered {
+		return []string{"no backup selection covers this cluster (by ARN or by tag)"}
+	}
+	return []string{"the backup plan covering this cluster has no copy action to a vault in another account"}
+}
+
+func selects(g *graph.Graph, sel, cluster *graph.Resource, clusterArn string, tags map[string]string) bool {
+	for _, dep := range g.Refs(sel, "resources") {
+		if dep.URN == cluster.URN {
+			return true
+		}
+	}
+	if v, known := sel.Input("resources"); known {
+		for _, s := range graph.Strings(v) {
+			if s == "*" || (clusterArn != "" && s == clusterArn) || s == "arn:aws:rds:*:*:cluster:*" {
+				return true
+			}
+		}
+	}
+	if v, known := sel.Input("selectionTags"); known {
+		for _, e := range graph.List(v) {
+			m := graph.Map(e)
+			if strings.EqualFold(graph.Str(m["type"]), "STRINGEQUALS") && tags[graph.Str(m["key"])] == graph.Str(m["value"]) && graph.Str(m["key"]) != "" {
+				return true
+			}
+		}
+	}
+	if v, known := sel.Input("condition"); known {
+		for _, e := range graph.List(v) {
+			for _, se := range graph.List(graph.Map(e)["stringEquals"]) {
+				m := graph.Map(se)
+				key := strings.TrimPrefix(graph.Str(m["key"]), "aws:ResourceTag/")
+				if key != "" && tags[key] == graph.Str(m["value"]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// copiesOffAccount reports whether a plan rule copies to a vault that is
+// not one of this stack's vaults and, where accounts are known, lives in
+// another account.
+func copiesOffAccount(g *graph.Graph, plan *graph.Resource, localArn string) bool {
+	localVaults := map[string]bool{}
+	for _, v := range g.OfType(typeVault, typeLAGVault) {
+		if a, ok := v.Output("arn"); ok {
+			localVaults[graph.Str(a)] = true
+		}
+	}
+	localAccount := arnAccount(localArn)
+	rules, known := plan.Input("rules")
+	if !known {
+		return true // decided at apply time; the stack test covers the config
+	}
+	for _, r := range graph.List(rules) {
+		for _, ca := range graph.List(graph.Map(r)["copyActions"]) {
+			dest := graph.Map(ca)["destinationVaultArn"]
+			if graph.IsUnknown(dest) {
+				continue
+			}
+			arn := graph.Str(dest)
+			acct := arnAccount(arn)
+			if arn == "" || acct == "" || localVaults[arn] {
+				continue
+			}
+			if localAccount == "" || acct != localAccount {
+				return true
+			}
+		}
+	}
+	return false
+}
