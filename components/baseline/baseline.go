@@ -4,9 +4,10 @@
 // Guarantees: an enabled GuardDuty detector with every protection plan that
 // applies to this architecture (S3 data events, EBS malware protection, RDS
 // login events, Lambda network logs, runtime monitoring with the Fargate
-// agent managed by GuardDuty); EBS encryption by default with the account's
-// customer-managed key, so no volume falls back to the AWS-managed key; and
-// the account-wide S3 public access block.
+// agent managed by GuardDuty); in accounts that run compute (a data key is
+// given), EBS encryption by default with that customer-managed key, so no
+// volume falls back to the AWS-managed key; and the account-wide S3 public
+// access block. The bunker runs no compute and so gets no EBS setting.
 package baseline
 
 import (

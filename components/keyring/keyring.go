@@ -186,10 +186,11 @@ func withPurpose(tags pulumi.StringMapInput, purpose string) pulumi.StringMapInp
 		return extra
 	}
 	return tags.ToStringMapOutput().ApplyT(func(m map[string]string) map[string]string {
-		out := map[string]string{"key-purpose": purpose}
+		out := map[string]string{}
 		for k, v := range m {
 			out[k] = v
 		}
+		out["key-purpose"] = purpose
 		return out
 	}).(pulumi.StringMapOutput)
 }

@@ -132,7 +132,15 @@ func (a *Args) validate() error {
 	if len(a.AvailabilityZones) < 2 || len(a.AvailabilityZones) > SlotsPerTier {
 		problems = append(problems, fmt.Sprintf("AvailabilityZones must list 2 or 3 zones, got %d", len(a.AvailabilityZones)))
 	}
+	if a.Region == "" {
+		problems = append(problems, "Region is required")
+	}
+	seenZone := map[string]bool{}
 	for _, z := range a.AvailabilityZones {
+		if seenZone[z] {
+			problems = append(problems, fmt.Sprintf("availability zone %q is listed twice", z))
+		}
+		seenZone[z] = true
 		if !zoneRE.MatchString(z) || !strings.HasPrefix(z, a.Region) {
 			problems = append(problems, fmt.Sprintf("availability zone %q is not a zone of region %q", z, a.Region))
 		}

@@ -161,6 +161,12 @@ func (r *reader) strList(key string, required bool, expected string) []string {
 		r.fail(key, v, "is not a list of strings ("+expected+")")
 		return nil
 	}
+	if out == nil { // "null": a key written with no value
+		if required {
+			r.missing(key, expected)
+		}
+		return nil
+	}
 	return out
 }
 

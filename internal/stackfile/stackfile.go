@@ -35,10 +35,8 @@ type Stack struct {
 type projectFile struct {
 	Name    string `yaml:"name"`
 	Runtime any    `yaml:"runtime"`
-	Config  map[string]struct {
-		Default any `yaml:"default"`
-		Value   any `yaml:"value"`
-	} `yaml:"config"`
+	// Config entries are either a plain value or {type, default, value, ...}.
+	Config map[string]any `yaml:"config"`
 }
 
 type stackFile struct {
@@ -68,9 +66,14 @@ func Load(dir, stack, configFile string) (*Stack, error) {
 	}
 	secret := map[string]bool{}
 	for key, decl := range proj.Config {
-		v := decl.Value
-		if v == nil {
-			v = decl.Default
+		v := decl
+		if m, ok := decl.(map[string]any); ok {
+			if _, isSecure := m["secure"]; !isSecure {
+				v = m["value"]
+				if v == nil {
+					v = m["default"]
+				}
+			}
 		}
 		if v == nil {
 			continue

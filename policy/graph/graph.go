@@ -122,7 +122,7 @@ func (g *Graph) Refs(r *Resource, prop string, types ...string) []*Resource {
 		add(g.byURN[urn])
 	}
 	if v, known := r.Input(prop); known {
-		for _, s := range Strings(v) {
+		for _, s := range deepStrings(v) {
 			add(g.byID[s])
 			add(g.byARN[s])
 		}
@@ -324,4 +324,33 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// deepStrings returns every known non-empty string in v, walking lists and
+// maps (ids and ARNs nested in objects such as origins[].vpcOriginConfig).
+func deepStrings(v any) []string {
+	switch t := Unwrap(v).(type) {
+	case string:
+		if t != "" {
+			return []string{t}
+		}
+	case []any:
+		var out []string
+		for _, e := range t {
+			out = append(out, deepStrings(e)...)
+		}
+		return out
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []string
+		for _, k := range keys {
+			out = append(out, deepStrings(t[k])...)
+		}
+		return out
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ func edgeRules() []Rule {
 			Description: "Every CloudFront distribution has a WAF web ACL of scope CLOUDFRONT.",
 			Enforcement: Mandatory, Family: "edge", Scope: StackScope,
 			Practice: "seed 000 #8", Controls: ctlNetwork,
+			Types: []string{typeDistribution},
 			Check: perResource([]string{typeDistribution}, func(g *graph.Graph, d *graph.Resource) []string {
 				v, known := d.Input("webAclId")
 				if known && graph.Str(v) == "" {
@@ -46,6 +47,7 @@ func edgeRules() []Rule {
 			Description: "A REGIONAL web ACL on a load balancer needs CloudFront with a WAF in front: the WAF belongs at the edge.",
 			Enforcement: Mandatory, Family: "edge", Scope: StackScope,
 			Practice: "seed 000 #8", Controls: ctlNetwork,
+			Types: []string{typeWebACLAssoc},
 			Check: wafAtEdgeCheck,
 		},
 		{
@@ -53,6 +55,7 @@ func edgeRules() []Rule {
 			Description: "App Runner services have a WAF web ACL associated and egress through a VPC connector.",
 			Enforcement: Advisory, Family: "edge", Scope: StackScope,
 			Practice: "seed 000 #4", Controls: ctlNetwork,
+			Types: []string{typeAppRunner},
 			Check: perResource([]string{typeAppRunner}, func(g *graph.Graph, s *graph.Resource) []string {
 				var out []string
 				if len(g.ReferencedBy(s, typeWebACLAssoc, "resourceArn")) == 0 {

@@ -77,6 +77,7 @@ func encryptionRules() []Rule {
 			Description: "Every S3 bucket has default encryption SSE-KMS with a customer-managed key.",
 			Enforcement: Mandatory, Family: "encryption", Scope: StackScope,
 			Practice: "seed 000 #2, #3", Controls: ctlEncryptionAtRest,
+			Types: []string{typeBucket, typeBucketV2},
 			Check: perResource([]string{typeBucket, typeBucketV2}, s3Check),
 		},
 	}
@@ -132,7 +133,11 @@ func cmkCheck(_ *graph.Graph, r *graph.Resource) []string {
 
 func s3Check(g *graph.Graph, b *graph.Resource) []string {
 	// Inline configuration (legacy Bucket).
-	if rules, known := b.Input("serverSideEncryptionConfiguration", "rule"); known && rules != nil {
+	rules, known := b.Input("serverSideEncryptionConfiguration", "rule")
+	if !known {
+		return nil // computed during the preview
+	}
+	if rules != nil {
 		if msg := sseProblem(graph.Map(rules)); msg != "" {
 			return []string{msg}
 		}
@@ -150,6 +155,9 @@ func s3Check(g *graph.Graph, b *graph.Resource) []string {
 			continue
 		}
 		for _, rule := range graph.List(v) {
+			if graph.IsUnknown(rule) {
+				continue
+			}
 			if msg := sseProblem(graph.Map(rule)); msg != "" {
 				return []string{msg}
 			}
@@ -159,6 +167,9 @@ func s3Check(g *graph.Graph, b *graph.Resource) []string {
 }
 
 func sseProblem(rule map[string]any) string {
+	if rule == nil || graph.IsUnknown(rule["applyServerSideEncryptionByDefault"]) {
+		return "" // computed during the preview
+	}
 	def := graph.Map(rule["applyServerSideEncryptionByDefault"])
 	if def == nil {
 		return "bucket encryption rule has no default encryption"

@@ -14,6 +14,7 @@ func networkRules() []Rule {
 			Description: "Every subnet of an RDS subnet group is isolated: its route table has no route to an internet gateway or NAT gateway.",
 			Enforcement: Mandatory, Family: "network", Scope: StackScope,
 			Practice: "seed 000 #5", Controls: ctlNetwork,
+			Types: []string{typeRDSSubnetGroup},
 			Check: perResource([]string{typeRDSSubnetGroup}, func(g *graph.Graph, sg *graph.Resource) []string {
 				var out []string
 				for _, sn := range g.Refs(sg, "subnetIds", typeSubnet) {
@@ -29,6 +30,7 @@ func networkRules() []Rule {
 			Description: "Every subnet has an explicit network ACL association (no subnet stays on the default network ACL).",
 			Enforcement: Mandatory, Family: "network", Scope: StackScope,
 			Practice: "seed 000 #6", Controls: ctlNetwork,
+			Types: []string{typeSubnet},
 			Check: perResource([]string{typeSubnet}, func(g *graph.Graph, sn *graph.Resource) []string {
 				if len(g.ReferencedBy(sn, typeNACLAssoc, "subnetId")) > 0 || len(g.ReferencedBy(sn, typeNACL, "subnetIds")) > 0 {
 					return nil
@@ -41,6 +43,7 @@ func networkRules() []Rule {
 			Description: "No subnet maps public IPs on launch unless it is a public subnet (routes to an internet gateway).",
 			Enforcement: Mandatory, Family: "network", Scope: StackScope,
 			Practice: "seed 000 #5", Controls: ctlNetwork,
+			Types: []string{typeSubnet},
 			Check: perResource([]string{typeSubnet}, func(g *graph.Graph, sn *graph.Resource) []string {
 				if v, known := isTrue(sn, "mapPublicIpOnLaunch"); !known || !v {
 					return nil
@@ -58,6 +61,7 @@ func networkRules() []Rule {
 			Description: "Every VPC has flow logs.",
 			Enforcement: Mandatory, Family: "network", Scope: StackScope,
 			Practice: "seed 004 (detect)", Controls: ctlLogging,
+			Types: []string{typeVpc},
 			Check: perResource([]string{typeVpc}, func(g *graph.Graph, vpc *graph.Resource) []string {
 				if len(g.ReferencedBy(vpc, typeFlowLog, "vpcId")) > 0 {
 					return nil
@@ -70,6 +74,7 @@ func networkRules() []Rule {
 			Description: "No security group admits 0.0.0.0/0 or ::/0, except HTTPS (443) to a load balancer; never on database ports.",
 			Enforcement: Mandatory, Family: "network", Scope: StackScope,
 			Practice: "seed 000 #5, #6", Controls: ctlNetwork,
+			Types: []string{typeSG, typeSGRule, typeSGIngressRule},
 			Check: openIngressCheck,
 		},
 		{
@@ -121,9 +126,9 @@ func egressRoutes(g *graph.Graph, sn *graph.Resource) []string {
 					out = append(out, fmt.Sprintf("route table %s routes to NAT gateway %s", rt.Name, id))
 				}
 			}
-			for _, dep := range g.Refs(rt, "routes", typeIGW, typeNAT) {
-				out = append(out, fmt.Sprintf("route table %s routes to %s %s", rt.Name, gatewayKind(dep.Type), dep.Name))
-			}
+		}
+		for _, dep := range g.Refs(rt, "routes", typeIGW, typeNAT) {
+			out = append(out, fmt.Sprintf("route table %s routes to %s %s", rt.Name, gatewayKind(dep.Type), dep.Name))
 		}
 	}
 	return out
@@ -157,10 +162,11 @@ func gatewayKind(t string) string {
 
 // ingressRule is one ingress permission, normalised.
 type ingressRule struct {
-	from, to int
-	protocol string
-	open     bool
-	cidr     string
+	from, to     int
+	protocol     string
+	open         bool
+	cidr         string
+	portsUnknown bool
 }
 
 func openCIDR(c string) bool { return c == "0.0.0.0/0" || c == "::/0" }
@@ -174,9 +180,10 @@ func ingressOf(r *graph.Resource) []ingressRule {
 		if proto == "" {
 			proto = graph.Str(m["ipProtocol"])
 		}
+		unknownPorts := graph.IsUnknown(m["fromPort"]) || graph.IsUnknown(m["toPort"]) || graph.IsUnknown(m["protocol"]) || graph.IsUnknown(m["ipProtocol"])
 		for _, c := range cidrs {
 			if openCIDR(c) {
-				out = append(out, ingressRule{from: int(from), to: int(to), protocol: proto, open: true, cidr: c})
+				out = append(out, ingressRule{from: int(from), to: int(to), protocol: proto, open: true, cidr: c, portsUnknown: unknownPorts})
 			}
 		}
 	}
@@ -224,6 +231,12 @@ func openIngressCheck(g *graph.Graph) []Finding {
 			}
 		}
 		for _, in := range ingressOf(r) {
+			if in.portsUnknown {
+				if !lbGroups[group] {
+					out = append(out, Finding{URN: r.URN, Message: fmt.Sprintf("ingress from %s on a security group that is not a load balancer's", in.cidr)})
+				}
+				continue // ports computed during the preview
+			}
 			allProtocols := in.protocol == "-1" || in.protocol == "all"
 			for _, p := range dbPorts {
 				if allProtocols || (p >= in.from && p <= in.to) {

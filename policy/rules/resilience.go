@@ -32,6 +32,7 @@ func resilienceRules() []Rule {
 			Description: "Every Aurora cluster is selected by a backup plan (by ARN or tag) whose rule copies to a vault in another account (the bunker's air-gapped vault).",
 			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
 			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Types: []string{typeRDSCluster},
 			Check: perResource([]string{typeRDSCluster}, backupCoverageCheck),
 		},
 		{
@@ -60,6 +61,7 @@ func resilienceRules() []Rule {
 			Description: "Every backup vault has a vault lock.",
 			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
 			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Types: []string{typeVault},
 			Check: perResource([]string{typeVault}, func(g *graph.Graph, v *graph.Resource) []string {
 				if len(g.ReferencedBy(v, typeVaultLock, "backupVaultName")) > 0 {
 					return nil
@@ -169,7 +171,7 @@ func copiesOffAccount(g *graph.Graph, plan *graph.Resource, localArn string) boo
 		for _, ca := range graph.List(graph.Map(r)["copyActions"]) {
 			dest := graph.Map(ca)["destinationVaultArn"]
 			if graph.IsUnknown(dest) {
-				continue
+				return true // decided at apply time, like computed rules
 			}
 			arn := graph.Str(dest)
 			acct := arnAccount(arn)

@@ -57,7 +57,8 @@ type Rule struct {
 	Family string
 	// Scope decides where it runs in CrossGuard.
 	Scope Scope
-	// Types are the resource types a ResourceScope rule looks at.
+	// Types are the resource types the rule looks at (empty: the stack as a
+	// whole). A ResourceScope rule must name them.
 	Types []string
 	// Check returns the findings for the graph. ResourceScope rules are
 	// called with a graph of one resource in CrossGuard.

@@ -1,0 +1,157 @@
+package baseline
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+)
+
+const (
+	tDetector   = "aws:guardduty/detector:Detector"
+	tFeature    = "aws:guardduty/detectorFeature:DetectorFeature"
+	tEbsDefault = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+	tEbsKey     = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+	tPAB        = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+	compURN     = "urn:pulumi:test::test::fintech:baseline:AccountBaseline::base"
+	keyArn      = "arn:aws:kms:ap-northeast-1:111111111111:key/00000000-1111-2222-3333-444444444444"
+)
+
+var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
+
+func run(t *testing.T, args *Args) *graph.Graph {
+	t.Helper()
+	g, err := preview.Run(func(ctx *pulumi.Context) error {
+		b, err := NewAccountBaseline(ctx, "base", args)
+		if err == nil {
+			assert.NotNil(t, b.Detector)
+		}
+		return err
+	}, opts)
+	require.NoError(t, err)
+	return g
+}
+
+func in(r *graph.Resource, path ...string) any {
+	v, _ := r.Input(path...)
+	return v
+}
+
+func TestDefaults(t *testing.T) {
+	g := run(t, &Args{FindingPublishingFrequency: "FIFTEEN_MINUTES"})
+
+	dets := g.OfType(tDetector)
+	require.Len(t, dets, 1)
+	det := dets[0]
+	assert.Equal(t, "base-guardduty", det.Name)
+	assert.Equal(t, true, in(det, "enable"))
+	assert.Equal(t, "FIFTEEN_MINUTES", in(det, "findingPublishingFrequency"))
+
+	features := g.OfType(tFeature)
+	var got []string
+	for _, f := range features {
+		name := graph.Str(in(f, "name"))
+		got = append(got, name)
+		assert.Equal(t, "ENABLED", in(f, "status"), name)
+		refs := g.Refs(f, "detectorId", tDetector)
+		require.Len(t, refs, 1, name)
+		assert.Equal(t, det.URN, refs[0].URN)
+		assert.Equal(t, "base-guardduty-"+strings.ToLower(strings.ReplaceAll(name, "_", "-")), f.Name)
+		extra := graph.List(in(f, "additionalConfigurations"))
+		if name == FeatureRuntimeMonitoring {
+			require.Len(t, extra, 1)
+			assert.Equal(t, map[string]any{"name": "ECS_FARGATE_AGENT_MANAGEMENT", "status": "ENABLED"}, graph.Map(extra[0]))
+		} else {
+			assert.Empty(t, extra, name)
+		}
+	}
+	sort.Strings(got)
+	assert.Equal(t, []string{"EBS_MALWARE_PROTECTION", "LAMBDA_NETWORK_LOGS", "RDS_LOGIN_EVENTS", "RUNTIME_MONITORING", "S3_DATA_EVENTS"}, got)
+
+	pabs := g.OfType(tPAB)
+	require.Len(t, pabs, 1)
+	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+		assert.Equal(t, true, in(pabs[0], k), k)
+	}
+
+	// No EBS key given: the account's EBS defaults are left alone.
+	assert.Empty(t, g.OfType(tEbsDefault))
+	assert.Empty(t, g.OfType(tEbsKey))
+
+	for _, r := range g.Resources {
+		if r.URN == compURN {
+			assert.Equal(t, TypeToken, r.Type)
+			continue
+		}
+		assert.Equal(t, compURN, r.Parent, r.Name)
+		assert.True(t, strings.HasPrefix(r.Name, "base-"), r.Name)
+	}
+	// component + detector + 5 features + public access block
+	assert.Len(t, g.Resources, 8)
+}
+
+func TestEbsDefaultKey(t *testing.T) {
+	g := run(t, &Args{FindingPublishingFrequency: "ONE_HOUR", EbsKeyArn: pulumi.String(keyArn)})
+	enc := g.OfType(tEbsDefault)
+	require.Len(t, enc, 1)
+	assert.Equal(t, true, in(enc[0], "enabled"))
+	key := g.OfType(tEbsKey)
+	require.Len(t, key, 1)
+	assert.Equal(t, keyArn, in(key[0], "keyArn"))
+	assert.Equal(t, "ONE_HOUR", in(g.OfType(tDetector)[0], "findingPublishingFrequency"))
+	assert.Len(t, g.Resources, 10)
+}
+
+func TestExplicitFeatures(t *testing.T) {
+	g := run(t, &Args{FindingPublishingFrequency: "SIX_HOURS", Features: []string{FeatureS3DataEvents, "EKS_AUDIT_LOGS"}})
+	var got []string
+	for _, f := range g.OfType(tFeature) {
+		got = append(got, graph.Str(in(f, "name")))
+		assert.Equal(t, "ENABLED", in(f, "status"))
+	}
+	sort.Strings(got)
+	assert.Equal(t, []string{"EKS_AUDIT_LOGS", "S3_DATA_EVENTS"}, got)
+}
+
+func TestValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		args *Args
+		want string
+	}{
+		{"bad frequency", &Args{FindingPublishingFrequency: "HOURLY"},
+			`baseline base: FindingPublishingFrequency "HOURLY" is not FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS`},
+		{"empty frequency", &Args{},
+			`baseline base: FindingPublishingFrequency "" is not FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS`},
+		{"unknown feature", &Args{FindingPublishingFrequency: "ONE_HOUR", Features: []string{"DNS_LOGS"}},
+			`baseline base: GuardDuty feature "DNS_LOGS" is not known`},
+		{"duplicate feature", &Args{FindingPublishingFrequency: "ONE_HOUR", Features: []string{FeatureS3DataEvents, FeatureS3DataEvents}},
+			`baseline base: GuardDuty feature "S3_DATA_EVENTS" is listed twice`},
+		{"nil args", nil, "baseline base: args are required"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buildErr error
+			g, err := preview.Run(func(ctx *pulumi.Context) error {
+				b, err := NewAccountBaseline(ctx, "base", tc.args)
+				assert.Nil(t, b)
+				buildErr = err
+				return nil
+			}, opts)
+			require.NoError(t, err)
+			assert.EqualError(t, buildErr, tc.want)
+			assert.Empty(t, g.Resources)
+		})
+	}
+}
+
+func TestFeatureSlug(t *testing.T) {
+	assert.Equal(t, "runtime-monitoring", featureSlug(FeatureRuntimeMonitoring))
+	assert.Equal(t, "s3-data-events", featureSlug(FeatureS3DataEvents))
+}
