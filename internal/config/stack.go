@@ -57,6 +57,16 @@ type Network struct {
 	FlowLogRetentionDays int
 }
 
+// Bunker is the data bunker's vault configuration.
+type Bunker struct {
+	// VaultName names the logically air-gapped vault.
+	VaultName string
+	// MinRetentionDays (at least 7) and MaxRetentionDays (not below the
+	// minimum) bound every recovery point in the vault.
+	MinRetentionDays int
+	MaxRetentionDays int
+}
+
 // Config is the validated configuration of one stack.
 type Config struct {
 	Project            string
@@ -71,13 +81,15 @@ type Config struct {
 	NotificationEmails []string
 	GuardDutyFrequency string
 	Tags               map[string]string
+	Bunker             *Bunker
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	roleArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
-	tagKeyRE  = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	roleArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
+	vaultNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
+	tagKeyRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
 )
 
 // logRetentionValues are the retentions CloudWatch Logs accepts.
@@ -131,10 +143,32 @@ func Load(get Getter, stack string) (*Config, error) {
 		c.Network = r.network()
 	}
 
+	_, hasVault := r.raw("airGappedMinRetentionDays")
+	if c.Role == RoleBunker || (c.Role == "" && hasVault) {
+		c.Bunker = r.bunker()
+	}
+
 	if err := r.err(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// maxRetentionDays is AWS Backup's longest retention (100 years).
+const maxRetentionDays = 36500
+
+func (r *reader) bunker() *Bunker {
+	b := &Bunker{VaultName: r.optStr("airGappedVaultName", "fintech-bunker")}
+	if !vaultNameRE.MatchString(b.VaultName) {
+		r.fail("airGappedVaultName", b.VaultName, "is not a vault name (2-50 letters, digits, '-' or '_')")
+	}
+	b.MinRetentionDays = r.intIn("airGappedMinRetentionDays", 35, 7, maxRetentionDays)
+	b.MaxRetentionDays = r.intIn("airGappedMaxRetentionDays", 400, 7, maxRetentionDays)
+	if b.MaxRetentionDays < b.MinRetentionDays {
+		r.fail("airGappedMaxRetentionDays", fmt.Sprint(b.MaxRetentionDays),
+			fmt.Sprintf("is below fintech-resilience:airGappedMinRetentionDays (%d)", b.MinRetentionDays))
+	}
+	return b
 }
 
 func (r *reader) account(key string) string {

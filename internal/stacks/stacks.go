@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/airgappedvault"
 	"github.com/fintech-resilience/fintech-resilience/components/baseline"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
@@ -128,8 +129,30 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 }
 
 func bunker(ctx *pulumi.Context, cfg *config.Config) error {
-	_, err := common(ctx, cfg)
-	return err
+	keys, err := common(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	notifyKey, err := keys.Key(KeyNotifications)
+	if err != nil {
+		return err
+	}
+	vault, err := airgappedvault.NewAirGappedVault(ctx, "bunker", &airgappedvault.Args{
+		VaultName:           cfg.Bunker.VaultName,
+		MinRetentionDays:    cfg.Bunker.MinRetentionDays,
+		MaxRetentionDays:    cfg.Bunker.MaxRetentionDays,
+		AccountID:           cfg.AccountID,
+		SourceAccountIDs:    []string{cfg.Accounts.Workload},
+		ShareWithAccountIDs: []string{cfg.Accounts.Restore},
+		NotificationKeyArn:  notifyKey.Arn,
+		NotificationEmails:  cfg.NotificationEmails,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("airGappedVaultArn", vault.VaultArn)
+	ctx.Export("resourceShareArn", vault.ResourceShareArn)
+	return nil
 }
 
 func restore(ctx *pulumi.Context, cfg *config.Config) error {

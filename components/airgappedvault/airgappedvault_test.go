@@ -1,0 +1,109 @@
+package airgappedvault
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+)
+
+func validArgs() *Args {
+	return &Args{
+		VaultName: "fintech-bunker", MinRetentionDays: 35, MaxRetentionDays: 400,
+		AccountID: "222222222222", SourceAccountIDs: []string{"111111111111"},
+		ShareWithAccountIDs: []string{"333333333333"},
+		NotificationKeyArn:  pulumi.String("arn:aws:kms:ap-northeast-1:222222222222:key/n"),
+		NotificationEmails:  []string{"oncall@example.com"},
+	}
+}
+
+func run(t *testing.T, args *Args) (*graph.Graph, error) {
+	t.Helper()
+	return preview.Run(func(ctx *pulumi.Context) error {
+		_, err := NewAirGappedVault(ctx, "bunker", args)
+		return err
+	}, preview.Options{Project: "test", Stack: "test", Account: "222222222222", Region: "ap-northeast-1"})
+}
+
+func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
+	t.Helper()
+	rs := g.OfType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+func TestAirGappedVault(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	comp := one(t, g, TypeToken)
+
+	vault := one(t, g, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+	assert.Equal(t, "fintech-bunker", vault.Inputs["name"])
+	assert.Equal(t, 35.0, vault.Inputs["minRetentionDays"])
+	assert.Equal(t, 400.0, vault.Inputs["maxRetentionDays"])
+	assert.Equal(t, comp.URN, vault.Parent)
+
+	// The access policy admits only the workload account, only to copy in.
+	pol := one(t, g, "aws:backup/vaultPolicy:VaultPolicy")
+	var doc struct {
+		Statement []struct {
+			Effect    string
+			Principal map[string][]string
+			Action    string
+			Condition map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(pol.Inputs["policy"])), &doc))
+	require.Len(t, doc.Statement, 1)
+	assert.Equal(t, "Allow", doc.Statement[0].Effect)
+	assert.Equal(t, "backup:CopyIntoBackupVault", doc.Statement[0].Action)
+	assert.Equal(t, []string{"arn:aws:iam::111111111111:root"}, doc.Statement[0].Principal["AWS"])
+	assert.Equal(t, []string{vault.URN}, pol.PropertyDependencies["backupVaultName"])
+
+	// Shared with the restore account only, external principals off.
+	share := one(t, g, "aws:ram/resourceShare:ResourceShare")
+	assert.Equal(t, false, share.Inputs["allowExternalPrincipals"])
+	principal := one(t, g, "aws:ram/principalAssociation:PrincipalAssociation")
+	assert.Equal(t, "333333333333", principal.Inputs["principal"])
+	assoc := one(t, g, "aws:ram/resourceAssociation:ResourceAssociation")
+	assert.Equal(t, []string{vault.URN}, assoc.PropertyDependencies["resourceArn"])
+	assert.Equal(t, []string{share.URN}, assoc.PropertyDependencies["resourceShareArn"])
+
+	// Notifications to a CMK-encrypted topic.
+	topic := one(t, g, "aws:sns/topic:Topic")
+	assert.Equal(t, "arn:aws:kms:ap-northeast-1:222222222222:key/n", topic.Inputs["kmsMasterKeyId"])
+	notes := one(t, g, "aws:backup/vaultNotifications:VaultNotifications")
+	assert.Contains(t, notes.Inputs["backupVaultEvents"], "COPY_JOB_FAILED")
+	assert.Equal(t, []string{topic.URN}, notes.PropertyDependencies["snsTopicArn"])
+	sub := one(t, g, "aws:sns/topicSubscription:TopicSubscription")
+	assert.Equal(t, "oncall@example.com", sub.Inputs["endpoint"])
+}
+
+func TestAirGappedVaultRejectsBadArgs(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(a *Args)
+		want   string
+	}{
+		"min below 7":         {func(a *Args) { a.MinRetentionDays = 3 }, "MinRetentionDays 3 is below 7"},
+		"max below min":       {func(a *Args) { a.MaxRetentionDays = 20 }, "MaxRetentionDays 20 is below MinRetentionDays 35"},
+		"no source":           {func(a *Args) { a.SourceAccountIDs = nil }, "SourceAccountIDs must name at least one account"},
+		"share with bunker":   {func(a *Args) { a.ShareWithAccountIDs = []string{"222222222222"} }, "is the bunker account itself"},
+		"bad account":         {func(a *Args) { a.SourceAccountIDs = []string{"1111"} }, `"1111" is not a 12-digit account id`},
+		"no notification key": {func(a *Args) { a.NotificationKeyArn = nil }, "NotificationKeyArn"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			args := validArgs()
+			c.mutate(args)
+			g, err := run(t, args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Nil(t, g)
+		})
+	}
+}
