@@ -157,7 +157,7 @@ func TestFISCCheckSheetIsCurrent(t *testing.T) {
 	require.NoError(t, err)
 	got, err := os.ReadFile("../docs/fisc-check-sheet.md")
 	require.NoError(t, err)
-	assert.Equal(t, want, string(got), "regenerate: go run ./cmd/fincheck report --format fisc > docs/fisc-check-sheet.md")
+	assert.True(t, want == string(got), "docs/fisc-check-sheet.md is stale; regenerate: go run ./cmd/fincheck report --format fisc > docs/fisc-check-sheet.md")
 	for _, r := range rules.All() {
 		assert.Contains(t, want, "`"+r.Name+"`")
 	}

@@ -37,10 +37,12 @@ const TypeToken = "fintech:backup:AirGappedVault"
 // MinRetentionFloor is the shortest minimum retention accepted.
 const MinRetentionFloor = 7
 
-// VaultEvents are the vault notifications sent to the topic.
+// VaultEvents are the vault notifications sent to the topic (only events
+// AWS Backup still emits; *_FAILED job events other than copy are
+// deprecated and never fire).
 var VaultEvents = []string{
 	"COPY_JOB_FAILED", "COPY_JOB_SUCCESSFUL", "RECOVERY_POINT_MODIFIED",
-	"RESTORE_JOB_COMPLETED", "RESTORE_JOB_FAILED",
+	"RESTORE_JOB_COMPLETED", "RESTORE_JOB_STARTED",
 }
 
 // Args configures an AirGappedVault.

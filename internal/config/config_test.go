@@ -39,6 +39,7 @@ func goodWorkload() map[string]string {
 		"fintech-resilience:kmsDeletionWindowDays":     "30",
 		"fintech-resilience:notificationEmails":        `["security-oncall@example.com","platform-team@example.com"]`,
 		"fintech-resilience:guardDutyFindingFrequency": "FIFTEEN_MINUTES",
+		"fintech-resilience:bunkerVaultArn":            "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker",
 	}
 }
 

@@ -82,6 +82,8 @@ type Config struct {
 	GuardDutyFrequency string
 	Tags               map[string]string
 	Bunker             *Bunker
+	Backup             *Backup
+	Recovery           *Recovery
 }
 
 var (
@@ -141,6 +143,13 @@ func Load(get Getter, stack string) (*Config, error) {
 	if c.Role == RoleWorkload || c.Role == RoleRestore || (c.Role == "" && hasVpc) {
 		c.AvailabilityZones = r.zones(c.Region)
 		c.Network = r.network()
+	}
+
+	if c.Role == RoleWorkload {
+		c.Backup = r.backup(c)
+	}
+	if c.Role == RoleRestore {
+		c.Recovery = r.recovery(c)
 	}
 
 	_, hasVault := r.raw("airGappedMinRetentionDays")

@@ -12,6 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -118,9 +120,13 @@ func PreviewStack(dir, stack, configFile string) (*graph.Graph, *config.Config, 
 	if err != nil {
 		return nil, nil, err
 	}
+	refs, err := referencedOutputs(dir, sf.Config)
+	if err != nil {
+		return nil, nil, err
+	}
 	g, err := preview.Run(pulumi.RunFunc(stacks.Run), preview.Options{
 		Project: sf.Project, Stack: stack, Config: sf.Config, SecretKeys: sf.SecretKeys,
-		Account: cfg.AccountID, Region: cfg.Region,
+		Account: cfg.AccountID, Region: cfg.Region, StackOutputs: refs,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("stack %s: program failed: %w", stack, err)
@@ -159,4 +165,34 @@ func runPreview(args []string, stdout io.Writer) (int, error) {
 		return ExitViolation, nil
 	}
 	return ExitOK, nil
+}
+
+// referencedOutputs answers the bunker stack reference offline: when a
+// stack names fintech-resilience:bunkerStack (org/project/<name>) and
+// Pulumi.<name>.yaml is here, that stack is previewed too and the outputs
+// the program reads from it are taken from its graph.
+func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string]string, error) {
+	ref := cfg[config.Namespace+":bunkerStack"]
+	if ref == "" {
+		return nil, nil
+	}
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+name+".yaml")); err != nil {
+		return nil, nil // not previewable here: the reference has no outputs
+	}
+	g, _, err := PreviewStack(dir, name, "")
+	if err != nil {
+		return nil, fmt.Errorf("previewing referenced stack %s: %w", ref, err)
+	}
+	out := map[string]string{}
+	arnOf := func(typ, key string) {
+		for _, r := range g.OfType(typ) {
+			if v, ok := r.Output("arn"); ok {
+				out[key] = graph.Str(v)
+			}
+		}
+	}
+	arnOf("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault", "airGappedVaultArn")
+	arnOf("aws:ram/resourceShare:ResourceShare", "resourceShareArn")
+	return map[string]map[string]string{ref: out}, nil
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Account and Region build the ARNs the mocks return.
 	Account string
 	Region  string
+	// StackOutputs answer stack references: referenced stack name to its
+	// outputs. A reference to a stack not listed has no outputs.
+	StackOutputs map[string]map[string]string
 }
 
 // Run executes program under mocks and returns the graph it registered.
@@ -75,6 +78,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	parent := ""
 	if rpc != nil {
 		parent = rpc.GetParent()
+	} else if args.ReadRPC != nil {
+		parent = args.ReadRPC.GetParent()
 	}
 	urn := m.urn(parent, args.TypeToken, args.Name)
 	deps := map[string][]string{}
@@ -95,7 +100,15 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = m.id(args.TypeToken, args.Name, urn, inputs)
 	}
 	outputs := args.Inputs.Copy()
-	if args.Custom {
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		ref := graph.Str(inputs["name"])
+		outs := map[string]any{}
+		for k, v := range m.opts.StackOutputs[ref] {
+			outs[k] = v
+		}
+		outputs["outputs"] = resource.NewPropertyValue(outs)
+		outputs["secretOutputNames"] = resource.NewPropertyValue([]any{})
+	} else if args.Custom {
 		for k, v := range m.computed(args.TypeToken, args.Name, id, inputs) {
 			if _, set := outputs[resource.PropertyKey(k)]; !set || k == "arn" {
 				outputs[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
@@ -231,6 +244,9 @@ func (m *mocks) computed(typ, logical, id string, inputs map[string]any) map[str
 		out["readerEndpoint"] = fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", name, hash(acct, 12), region)
 	case "aws:guardduty/detector:Detector":
 		out["arn"] = arn("guardduty", "detector/"+id)
+	case "aws:ram/resourceShare:ResourceShare":
+		h := hash(id+name, 32)
+		out["arn"] = arn("ram", fmt.Sprintf("resource-share/%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:32]))
 	default:
 		if strings.HasPrefix(typ, "pulumi:providers:") {
 			return out

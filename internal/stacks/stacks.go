@@ -5,11 +5,14 @@ package stacks
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/components/airgappedvault"
+	"github.com/fintech-resilience/fintech-resilience/components/backupprotection"
 	"github.com/fintech-resilience/fintech-resilience/components/baseline"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
+	"github.com/fintech-resilience/fintech-resilience/components/restoretesting"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
 )
@@ -124,8 +127,72 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = network(ctx, cfg, keys)
-	return err
+	if _, err = network(ctx, cfg, keys); err != nil {
+		return err
+	}
+	b := cfg.Backup
+	bunker := &bunkerRef{name: b.BunkerStack}
+	copyVault, err := bunker.value(ctx, b.BunkerVaultArn, "airGappedVaultArn")
+	if err != nil {
+		return err
+	}
+	backupKey, err := keys.Key(KeyBackup)
+	if err != nil {
+		return err
+	}
+	notifyKey, err := keys.Key(KeyNotifications)
+	if err != nil {
+		return err
+	}
+	bp, err := backupprotection.NewBackupProtection(ctx, "backup", &backupprotection.Args{
+		AccountID: cfg.AccountID, Region: cfg.Region,
+		VaultName: b.VaultName, KeyArn: backupKey.Arn,
+		LockMode: b.LockMode, LockMinRetentionDays: b.LockMinRetentionDays,
+		LockMaxRetentionDays: b.LockMaxRetentionDays, LockGraceDays: b.LockGraceDays,
+		Schedule: b.Schedule, StartWindowMinutes: b.StartWindowMinutes,
+		CompletionWindowMinutes: b.CompletionWindowMins,
+		RetentionDays:           b.RetentionDays, ContinuousBackup: b.Continuous,
+		CopyVaultArn: copyVault, CopyRetentionDays: b.CopyRetentionDays,
+		SelectionTagKey: b.SelectionTagKey, SelectionTagValue: b.SelectionTagValue,
+		NotificationKeyArn: notifyKey.Arn, NotificationEmails: cfg.NotificationEmails,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("backupVaultArn", bp.VaultArn)
+	ctx.Export("backupPlanArn", bp.PlanArn)
+	ctx.Export("bunkerCopyVaultArn", copyVault.ToStringOutput())
+	return nil
+}
+
+// bunkerRef reads outputs of the bunker stack, creating the stack reference
+// only when a value is not given in configuration (configuration wins).
+type bunkerRef struct {
+	name string
+	ref  *pulumi.StackReference
+}
+
+func (b *bunkerRef) value(ctx *pulumi.Context, configured, output string) (pulumi.StringInput, error) {
+	if configured != "" {
+		return pulumi.String(configured), nil
+	}
+	if b.name == "" {
+		return nil, fmt.Errorf("no %s: set it in configuration or set fintech-resilience:bunkerStack", output)
+	}
+	if b.ref == nil {
+		ref, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(b.name)})
+		if err != nil {
+			return nil, fmt.Errorf("stack reference %s: %w", b.name, err)
+		}
+		b.ref = ref
+	}
+	name := b.name
+	return b.ref.GetStringOutput(pulumi.String(output)).ApplyT(func(v string) (string, error) {
+		if v == "" {
+			return "", fmt.Errorf("bunker stack %s has no output %s; deploy the bunker stack first", name, output)
+		}
+		return v, nil
+	}).(pulumi.StringOutput), nil
 }
 
 func bunker(ctx *pulumi.Context, cfg *config.Config) error {
@@ -160,6 +227,46 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = network(ctx, cfg, keys)
-	return err
+	vpc, err := network(ctx, cfg, keys)
+	if err != nil {
+		return err
+	}
+	rc := cfg.Recovery
+	bunker := &bunkerRef{name: rc.BunkerStack}
+	if rc.AcceptShare {
+		shareArn, err := bunker.value(ctx, rc.BunkerShareArn, "resourceShareArn")
+		if err != nil {
+			return err
+		}
+		if _, err := ram.NewResourceShareAccepter(ctx, "bunker-share-accepter", &ram.ResourceShareAccepterArgs{
+			ShareArn: shareArn,
+		}); err != nil {
+			return err
+		}
+	}
+	vaultArn, err := bunker.value(ctx, rc.BunkerVaultArn, "airGappedVaultArn")
+	if err != nil {
+		return err
+	}
+	dataKey, err := keys.Key(KeyData)
+	if err != nil {
+		return err
+	}
+	rt, err := restoretesting.NewRestoreTesting(ctx, "restore-testing", &restoretesting.Args{
+		AccountID:             cfg.AccountID,
+		PlanName:              "fintech_bunker_restore_test",
+		Schedule:              rc.TestSchedule,
+		SelectionWindowDays:   rc.TestSelectionWindowDays,
+		ValidationWindowHours: rc.TestValidationWindowHours,
+		VaultArn:              vaultArn,
+		VpcID:                 vpc.VpcID,
+		IsolatedSubnetIDs:     vpc.IsolatedSubnetIDs,
+		KeyArn:                dataKey.Arn,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("bunkerVaultArn", vaultArn.ToStringOutput())
+	ctx.Export("restoreTestingPlan", rt.PlanName)
+	return nil
 }

@@ -19,6 +19,7 @@ const (
 	typeVaultLock           = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 	typeBackupPlan          = "aws:backup/plan:Plan"
 	typeBackupSelection     = "aws:backup/selection:Selection"
+	typeVaultNotifications  = "aws:backup/vaultNotifications:VaultNotifications"
 	typeVolume              = "aws:ebs/volume:Volume"
 	typeECSCluster          = "aws:ecs/cluster:Cluster"
 	typeLambda              = "aws:lambda/function:Function"

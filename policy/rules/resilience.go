@@ -76,6 +76,37 @@ func resilienceRules() []Rule {
 			}),
 		},
 		{
+			Name:        "backup-vault-notification-events",
+			Description: "Backup vault notifications name only events AWS Backup still emits (deprecated events such as BACKUP_JOB_FAILED never fire, so the alert would stay silent).",
+			Enforcement: Mandatory, Family: "resilience", Scope: ResourceScope,
+			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Types: []string{typeVaultNotifications},
+			Check: perResource([]string{typeVaultNotifications}, func(_ *graph.Graph, r *graph.Resource) []string {
+				v, known := r.Input("backupVaultEvents")
+				if !known {
+					return nil
+				}
+				var out []string
+				for _, e := range graph.List(v) {
+					if graph.IsUnknown(e) {
+						continue
+					}
+					if name := graph.Str(e); !supportedVaultEvents[name] {
+						out = append(out, fmt.Sprintf("event %q is not emitted by AWS Backup (deprecated or unknown)", name))
+					}
+				}
+				return out
+			}),
+		},
+		{
+			Name:        "backup-retention-within-lock",
+			Description: "Backup plan rules keep recovery points within the target vault's lock retention (outside it, every backup job fails).",
+			Enforcement: Mandatory, Family: "resilience", Scope: StackScope,
+			Practice: "seed 004 flow 1", Controls: ctlBackup,
+			Types: []string{typeBackupPlan},
+			Check: perResource([]string{typeBackupPlan}, retentionWithinLockCheck),
+		},
+		{
 			Name:        "ram-no-external-principals",
 			Description: "AWS RAM resource shares never allow external principals.",
 			Enforcement: Mandatory, Family: "resilience", Scope: ResourceScope,
@@ -184,4 +215,54 @@ func copiesOffAccount(g *graph.Graph, plan *graph.Resource, localArn string) boo
 		}
 	}
 	return false
+}
+
+// supportedVaultEvents are the vault events AWS Backup emits
+// (PutBackupVaultNotifications; the others are deprecated).
+var supportedVaultEvents = map[string]bool{
+	"BACKUP_JOB_STARTED": true, "BACKUP_JOB_COMPLETED": true,
+	"COPY_JOB_STARTED": true, "COPY_JOB_SUCCESSFUL": true, "COPY_JOB_FAILED": true,
+	"RESTORE_JOB_STARTED": true, "RESTORE_JOB_COMPLETED": true, "RECOVERY_POINT_MODIFIED": true,
+	"S3_BACKUP_OBJECT_FAILED": true, "S3_RESTORE_OBJECT_FAILED": true,
+}
+
+// retentionWithinLockCheck compares each rule's retention with the lock of
+// the vault it targets (found through the rules' dependencies or by name).
+func retentionWithinLockCheck(g *graph.Graph, plan *graph.Resource) []string {
+	rules, known := plan.Input("rules")
+	if !known {
+		return nil
+	}
+	locks := map[string]*graph.Resource{}
+	for _, l := range g.OfType(typeVaultLock) {
+		if n, k := l.Input("backupVaultName"); k && graph.Str(n) != "" {
+			locks[graph.Str(n)] = l
+		}
+	}
+	var out []string
+	for _, e := range graph.List(rules) {
+		rule := graph.Map(e)
+		if graph.IsUnknown(rule["targetVaultName"]) {
+			continue
+		}
+		lock := locks[graph.Str(rule["targetVaultName"])]
+		if lock == nil {
+			continue
+		}
+		days, ok := graph.Num(graph.Map(rule["lifecycle"])["deleteAfter"])
+		if !ok {
+			continue
+		}
+		if minV, k := lock.Input("minRetentionDays"); k {
+			if n, ok := graph.Num(minV); ok && days < n {
+				out = append(out, fmt.Sprintf("rule %s keeps %d days, below the vault lock minimum %d", graph.Str(rule["ruleName"]), int(days), int(n)))
+			}
+		}
+		if maxV, k := lock.Input("maxRetentionDays"); k {
+			if n, ok := graph.Num(maxV); ok && days > n {
+				out = append(out, fmt.Sprintf("rule %s keeps %d days, above the vault lock maximum %d", graph.Str(rule["ruleName"]), int(days), int(n)))
+			}
+		}
+	}
+	return out
 }

@@ -13,7 +13,7 @@ import (
 
 func allCases() []ruleCase {
 	var out []ruleCase
-	for _, cs := range [][]ruleCase{encryptionCases, networkCases, edgeCases, databaseCases, resilienceCases, iamCases} {
+	for _, cs := range [][]ruleCase{encryptionCases, networkCases, edgeCases, databaseCases, resilienceCases, iamCases, backupGapCases} {
 		out = append(out, cs...)
 	}
 	return out

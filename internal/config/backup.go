@@ -1,0 +1,177 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Backup is the workload account's backup configuration.
+type Backup struct {
+	VaultName string
+	// LockMode is governance or compliance. Compliance cannot be undone once
+	// LockGraceDays have passed.
+	LockMode             string
+	LockMinRetentionDays int
+	LockMaxRetentionDays int
+	LockGraceDays        int
+	Schedule             string
+	StartWindowMinutes   int
+	CompletionWindowMins int
+	RetentionDays        int
+	Continuous           bool
+	CopyRetentionDays    int
+	SelectionTagKey      string
+	SelectionTagValue    string
+	// BunkerVaultArn (wins) or BunkerStack (a stack reference
+	// "org/project/stack" whose output airGappedVaultArn is used).
+	BunkerVaultArn string
+	BunkerStack    string
+}
+
+// Recovery is the restore account's access to the bunker and its restore
+// testing.
+type Recovery struct {
+	// BunkerVaultArn is the shared air-gapped vault (or from BunkerStack).
+	BunkerVaultArn string
+	// BunkerShareArn is the RAM share to accept (or from BunkerStack).
+	BunkerShareArn string
+	BunkerStack    string
+	// AcceptShare creates the RAM share accepter: needed when the accounts
+	// are not in one organization with RAM sharing enabled.
+	AcceptShare               bool
+	TestSchedule              string
+	TestSelectionWindowDays   int
+	TestValidationWindowHours int
+}
+
+var (
+	cronRE        = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
+	vaultArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z0-9-]+):([0-9]{12}):backup-vault:[A-Za-z0-9_-]{2,50}$`)
+	shareArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:ram:([a-z0-9-]+):([0-9]{12}):resource-share/[A-Za-z0-9-]+$`)
+	stackRefRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	tagPartRE     = regexp.MustCompile(`^[A-Za-z0-9_.:/=+@-]{1,128}$`)
+	maxContinuous = 35
+)
+
+// has reports whether a problem is already recorded for key, so that one
+// mistake is not reported again through the values that depend on it.
+func (r *reader) has(key string) bool {
+	for _, p := range r.problems {
+		if p.Key == fullKey(key) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reader) cron(key, def string) string {
+	v := r.optStr(key, def)
+	if !cronRE.MatchString(v) {
+		r.fail(key, v, "is not an AWS cron expression with six fields, e.g. cron(0 18 * * ? *)")
+	}
+	return v
+}
+
+func (r *reader) stackRef(key string) string {
+	v := r.optStr(key, "")
+	if v != "" && !stackRefRE.MatchString(v) {
+		r.fail(key, v, "is not a fully qualified stack name (expected org/project/stack)")
+		return ""
+	}
+	return v
+}
+
+// bunkerVault reads the bunker vault ARN and checks it is in the bunker
+// account.
+func (r *reader) bunkerVault(bunkerAccount string) string {
+	v := r.optStr("bunkerVaultArn", "")
+	if v == "" {
+		return ""
+	}
+	m := vaultArnRE.FindStringSubmatch(v)
+	switch {
+	case m == nil:
+		r.fail("bunkerVaultArn", v, "is not a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)")
+		return ""
+	case bunkerAccount != "" && m[2] != bunkerAccount && !r.has("bunkerAccountId"):
+		r.fail("bunkerVaultArn", v, fmt.Sprintf("is in account %s, not the bunker account %s", m[2], bunkerAccount))
+		return ""
+	}
+	return v
+}
+
+func (r *reader) backup(c *Config) *Backup {
+	b := &Backup{}
+	b.VaultName = r.optStr("backupVaultName", "fintech-workload")
+	if !vaultNameRE.MatchString(b.VaultName) {
+		r.fail("backupVaultName", b.VaultName, "is not a vault name (2-50 letters, digits, '-' or '_')")
+	}
+	b.LockMode = r.oneOf("backupVaultLockMode", "governance", "governance", "compliance")
+	b.LockMinRetentionDays = r.intIn("backupVaultLockMinRetentionDays", 7, 1, maxRetentionDays)
+	b.LockMaxRetentionDays = r.intIn("backupVaultLockMaxRetentionDays", 400, 1, maxRetentionDays)
+	if b.LockMaxRetentionDays < b.LockMinRetentionDays {
+		r.fail("backupVaultLockMaxRetentionDays", fmt.Sprint(b.LockMaxRetentionDays),
+			fmt.Sprintf("is below fintech-resilience:backupVaultLockMinRetentionDays (%d)", b.LockMinRetentionDays))
+	}
+	b.LockGraceDays = r.intIn("backupVaultLockGraceDays", 3, 3, 36500)
+	b.Schedule = r.cron("backupSchedule", "cron(0 18 * * ? *)")
+	b.StartWindowMinutes = r.intIn("backupStartWindowMinutes", 60, 60, 1440)
+	b.CompletionWindowMins = r.intIn("backupCompletionWindowMinutes", 480, 120, 10080)
+	if b.CompletionWindowMins < b.StartWindowMinutes+60 {
+		r.fail("backupCompletionWindowMinutes", fmt.Sprint(b.CompletionWindowMins), "must be at least backupStartWindowMinutes + 60")
+	}
+	b.Continuous = r.optBool("backupContinuous", true)
+	b.RetentionDays = r.intIn("backupRetentionDays", 35, 1, maxRetentionDays)
+	if b.RetentionDays < b.LockMinRetentionDays || b.RetentionDays > b.LockMaxRetentionDays {
+		r.fail("backupRetentionDays", fmt.Sprint(b.RetentionDays),
+			fmt.Sprintf("is outside the vault lock's retention (%d to %d days)", b.LockMinRetentionDays, b.LockMaxRetentionDays))
+	}
+	if b.Continuous && b.RetentionDays > maxContinuous {
+		r.fail("backupRetentionDays", fmt.Sprint(b.RetentionDays), "exceeds 35 days, the limit for continuous backups (set backupContinuous: false for longer)")
+	}
+	b.CopyRetentionDays = r.intIn("backupCopyRetentionDays", 90, 7, maxRetentionDays)
+	b.SelectionTagKey = r.optStr("backupSelectionTagKey", "backup-policy")
+	b.SelectionTagValue = r.optStr("backupSelectionTagValue", "fintech-daily")
+	for key, v := range map[string]string{"backupSelectionTagKey": b.SelectionTagKey, "backupSelectionTagValue": b.SelectionTagValue} {
+		if !tagPartRE.MatchString(v) {
+			r.fail(key, v, "is not a valid tag key or value")
+		}
+	}
+	b.BunkerVaultArn = r.bunkerVault(c.Accounts.Bunker)
+	b.BunkerStack = r.stackRef("bunkerStack")
+	if b.BunkerVaultArn == "" && b.BunkerStack == "" {
+		if _, given := r.raw("bunkerVaultArn"); !given {
+			r.missing("bunkerVaultArn", "the bunker's air-gapped vault ARN, or fintech-resilience:bunkerStack (org/project/stack) to read it from the bunker stack")
+		}
+	}
+	return b
+}
+
+func (r *reader) recovery(c *Config) *Recovery {
+	rc := &Recovery{}
+	rc.BunkerVaultArn = r.bunkerVault(c.Accounts.Bunker)
+	rc.BunkerStack = r.stackRef("bunkerStack")
+	rc.BunkerShareArn = r.optStr("bunkerShareArn", "")
+	if rc.BunkerShareArn != "" {
+		m := shareArnRE.FindStringSubmatch(rc.BunkerShareArn)
+		if m == nil {
+			r.fail("bunkerShareArn", rc.BunkerShareArn, "is not a RAM resource share ARN")
+			rc.BunkerShareArn = ""
+		} else if c.Accounts.Bunker != "" && m[2] != c.Accounts.Bunker {
+			r.fail("bunkerShareArn", rc.BunkerShareArn, fmt.Sprintf("is in account %s, not the bunker account %s", m[2], c.Accounts.Bunker))
+		}
+	}
+	rc.AcceptShare = r.optBool("acceptBunkerShare", false)
+	if rc.BunkerVaultArn == "" && rc.BunkerStack == "" {
+		if _, given := r.raw("bunkerVaultArn"); !given {
+			r.missing("bunkerVaultArn", "the bunker's air-gapped vault ARN, or fintech-resilience:bunkerStack (org/project/stack)")
+		}
+	}
+	if rc.AcceptShare && rc.BunkerShareArn == "" && rc.BunkerStack == "" {
+		r.missing("bunkerShareArn", "the bunker's RAM share ARN to accept, or fintech-resilience:bunkerStack")
+	}
+	rc.TestSchedule = r.cron("restoreTestSchedule", "cron(0 3 ? * SUN *)")
+	rc.TestSelectionWindowDays = r.intIn("restoreTestSelectionWindowDays", 7, 1, 365)
+	rc.TestValidationWindowHours = r.intIn("restoreTestValidationWindowHours", 4, 1, 168)
+	return rc
+}
