@@ -65,3 +65,19 @@ func TestBunkerRetentionConfigExits2(t *testing.T) {
 		})
 	}
 }
+
+// A stack that reads the bunker through a stack reference cannot be
+// checked offline without the bunker's stack file: fincheck says so (exit 2)
+// instead of passing with unknown copy targets.
+func TestStackReferenceWithoutBunkerFileExits2(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.restore.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), raw, 0o600))
+	}
+	code, _, errOut := runCLI("preview", "--stack", "restore", "--dir", dir)
+	assert.Equal(t, fincheck.ExitUsage, code)
+	assert.Contains(t, errOut, "Pulumi.bunker.yaml is not in")
+	assert.Contains(t, errOut, "fintech-resilience:bunkerVaultArn")
+}

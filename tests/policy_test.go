@@ -91,7 +91,22 @@ func TestBreakingTheWorkloadStack(t *testing.T) {
 		}},
 		{"network", "subnet-explicit-nacl", func(t *testing.T, res []*graph.Resource) ([]*graph.Resource, string) {
 			sn := first(t, res, "aws:ec2/subnet:Subnet", "net-isolated-a")
-			return without(res, func(r *graph.Resource) bool { return r.Name == "net-isolated-a-nacl-assoc" }), sn.URN
+			nacl := first(t, res, "aws:ec2/networkAcl:NetworkAcl", "net-isolated-nacl")
+			var ids []any
+			for _, id := range graph.List(nacl.Inputs["subnetIds"]) {
+				if graph.Str(id) != sn.ID {
+					ids = append(ids, id)
+				}
+			}
+			nacl.Inputs["subnetIds"] = ids
+			var deps []string
+			for _, u := range nacl.PropertyDependencies["subnetIds"] {
+				if u != sn.URN {
+					deps = append(deps, u)
+				}
+			}
+			nacl.PropertyDependencies["subnetIds"] = deps
+			return res, sn.URN
 		}},
 		{"network", "vpc-flow-logs", func(t *testing.T, res []*graph.Resource) ([]*graph.Resource, string) {
 			vpc := first(t, res, "aws:ec2/vpc:Vpc", "net-vpc")
@@ -163,5 +178,32 @@ func TestFISCCheckSheetIsCurrent(t *testing.T) {
 	}
 	for _, code := range []string{"実3", "実13", "実14", "実25", "実39"} {
 		assert.Contains(t, want, "| "+code+" |")
+	}
+}
+
+// A `pulumi up` during an incident must not undo the quarantine: the
+// subnets' network ACL associations are inline in the tier NACLs with
+// ignoreChanges on subnetIds (so neither up nor refresh + up re-associates a
+// quarantined subnet), and there are no NetworkAclAssociation resources a
+// refresh could drop and an up recreate (docs/decisions/0009).
+func TestQuarantineSurvivesPulumiUp(t *testing.T) {
+	for _, stack := range []string{"workload", "restore"} {
+		t.Run(stack, func(t *testing.T) {
+			g, _, err := fincheck.PreviewStack("..", stack, "")
+			require.NoError(t, err)
+			assert.Empty(t, g.OfType("aws:ec2/networkAclAssociation:NetworkAclAssociation"))
+			tierNACLs := 0
+			for _, n := range g.OfType("aws:ec2/networkAcl:NetworkAcl") {
+				if len(graph.List(n.Inputs["subnetIds"])) == 0 {
+					continue // e.g. the quarantine NACL: associations are the responder's
+				}
+				tierNACLs++
+				assert.Contains(t, n.IgnoreChanges, "subnetIds", "%s must ignore association changes", n.Name)
+			}
+			assert.Positive(t, tierNACLs)
+			for _, d := range g.OfType("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl") {
+				assert.Contains(t, d.IgnoreChanges, "subnetIds")
+			}
+		})
 	}
 }

@@ -89,9 +89,9 @@ func TestStacks(t *testing.T) {
 
 			t.Run("one explicit NACL association per subnet", func(t *testing.T) {
 				for _, s := range g.OfType(tSubnet) {
-					assocs := g.ReferencedBy(s, tNACLAssoc, "subnetId")
-					require.Len(t, assocs, 1, "subnet %s", s.Name)
-					require.Len(t, g.Refs(assocs[0], "networkAclId", tNACL), 1, "association %s", assocs[0].Name)
+					nacls := g.ReferencedBy(s, tNACL, "subnetIds")
+					require.Len(t, nacls, 1, "subnet %s", s.Name)
+					assert.Empty(t, g.ReferencedBy(s, tNACLAssoc, "subnetId"), "subnet %s: associations are inline", s.Name)
 				}
 			})
 

@@ -103,7 +103,10 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
 	cronRE    = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
-	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_.:/=+@-]{1,128}$`)
+	// The plan is named after the tag value and the selection after the key
+	// (by-tag-<key>): AWS allows 1-50 of [A-Za-z0-9_.-] in both names.
+	tagKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,43}$`)
+	tagValueRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)
 )
 
 // Validate checks the arguments; all problems are reported together.
@@ -152,8 +155,8 @@ func (a *Args) Validate() error {
 	if a.CopyRetentionDays < 7 {
 		add("CopyRetentionDays %d is below 7", a.CopyRetentionDays)
 	}
-	if !tagRE.MatchString(a.SelectionTagKey) || !tagRE.MatchString(a.SelectionTagValue) {
-		add("selection tag %q=%q is not a valid tag", a.SelectionTagKey, a.SelectionTagValue)
+	if !tagKeyRE.MatchString(a.SelectionTagKey) || !tagValueRE.MatchString(a.SelectionTagValue) {
+		add("selection tag %q=%q: key 1-43 and value 1-50 of letters, digits, '.', '_' or '-' (they name the selection and the plan)", a.SelectionTagKey, a.SelectionTagValue)
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("invalid arguments: %v", p)

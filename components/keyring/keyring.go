@@ -36,8 +36,9 @@ type Purpose struct {
 	// ServicePrincipals are services (e.g. "logs", "events", "sns") that may
 	// use the key themselves on behalf of this account.
 	ServicePrincipals []string
-	// CrossAccountPrincipals are account ids whose principals may use the key
-	// through ViaServices (e.g. a backup copy into another account).
+	// CrossAccountPrincipals are account ids that may use the key only
+	// through AWS Backup, to copy recovery points encrypted with it into
+	// their vaults (the bunker).
 	CrossAccountPrincipals []string
 }
 
@@ -237,22 +238,30 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 		for _, s := range p.ViaServices {
 			via = append(via, fmt.Sprintf("%s.%s.amazonaws.com", s, region))
 		}
-		callers := append([]string{account}, p.CrossAccountPrincipals...)
-		principals := make([]string, 0, len(callers))
-		for _, c := range callers {
-			principals = append(principals, fmt.Sprintf("arn:aws:iam::%s:root", c))
-		}
-		var principal any = principals
-		if len(principals) == 1 {
-			principal = principals[0]
-		}
 		doc.Statement = append(doc.Statement, statement{
 			Sid: "UseThroughNamedServices", Effect: "Allow",
-			Principal: map[string]any{"AWS": principal},
+			Principal: map[string]any{"AWS": root},
 			Action:    append(append([]string{}, useActions...), "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
 			Resource:  "*",
 			Condition: map[string]map[string]any{
-				"StringEquals": {"kms:ViaService": via, "kms:CallerAccount": callers},
+				"StringEquals": {"kms:ViaService": via, "kms:CallerAccount": account},
+			},
+		})
+	}
+	if len(p.CrossAccountPrincipals) > 0 {
+		// Another account (the bunker) may use the key only through AWS
+		// Backup, to copy recovery points encrypted with it.
+		principals := make([]string, 0, len(p.CrossAccountPrincipals))
+		for _, c := range p.CrossAccountPrincipals {
+			principals = append(principals, fmt.Sprintf("arn:aws:iam::%s:root", c))
+		}
+		doc.Statement = append(doc.Statement, statement{
+			Sid: "CrossAccountCopyThroughBackup", Effect: "Allow",
+			Principal: map[string]any{"AWS": principals},
+			Action:    []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			Resource:  "*",
+			Condition: map[string]map[string]any{
+				"StringEquals": {"kms:ViaService": fmt.Sprintf("backup.%s.amazonaws.com", region), "kms:CallerAccount": p.CrossAccountPrincipals},
 			},
 		})
 	}

@@ -127,7 +127,7 @@ func TestKeyPolicyInvariants(t *testing.T) {
 				}
 				cond := via.Condition["StringEquals"]
 				assert.Equal(t, wantVia, strs(cond["kms:ViaService"]))
-				assert.Equal(t, append([]string{account}, p.CrossAccountPrincipals...), strs(cond["kms:CallerAccount"]))
+				assert.Equal(t, []string{account}, strs(cond["kms:CallerAccount"]))
 				assert.Contains(t, via.Action, "kms:Decrypt")
 				assert.Contains(t, via.Action, "kms:Encrypt")
 				assert.Contains(t, via.Action, "kms:CreateGrant")
@@ -148,9 +148,12 @@ func TestKeyPolicyInvariants(t *testing.T) {
 				}
 				assert.NotContains(t, s.Action, "kms:CreateGrant")
 			}
-			// admin + via + one per service principal, nothing else.
+			// admin + via + cross-account + one per service principal, nothing else.
 			want := 1 + len(p.ServicePrincipals)
 			if hasVia {
+				want++
+			}
+			if len(p.CrossAccountPrincipals) > 0 {
 				want++
 			}
 			assert.Len(t, sts, want, "statements %v", keys(sts))
@@ -161,10 +164,15 @@ func TestKeyPolicyInvariants(t *testing.T) {
 func TestKeyPolicyCrossAccount(t *testing.T) {
 	policy, err := KeyPolicy(account, region, allPurposes[3])
 	require.NoError(t, err)
-	via := decode(t, policy)["UseThroughNamedServices"]
-	assert.Equal(t, []string{"arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"}, strs(via.Principal["AWS"]))
-	assert.Equal(t, []string{"backup.ap-northeast-1.amazonaws.com"}, strs(via.Condition["StringEquals"]["kms:ViaService"]))
-	assert.Equal(t, []string{"111111111111", "222222222222"}, strs(via.Condition["StringEquals"]["kms:CallerAccount"]))
+	sts := decode(t, policy)
+	via := sts["UseThroughNamedServices"]
+	assert.Equal(t, []string{"arn:aws:iam::111111111111:root"}, strs(via.Principal["AWS"]))
+	assert.Equal(t, []string{"111111111111"}, strs(via.Condition["StringEquals"]["kms:CallerAccount"]))
+	cross := sts["CrossAccountCopyThroughBackup"]
+	assert.Equal(t, []string{"arn:aws:iam::222222222222:root"}, strs(cross.Principal["AWS"]))
+	assert.Equal(t, []string{"backup.ap-northeast-1.amazonaws.com"}, strs(cross.Condition["StringEquals"]["kms:ViaService"]))
+	assert.Equal(t, []string{"222222222222"}, strs(cross.Condition["StringEquals"]["kms:CallerAccount"]))
+	assert.NotContains(t, cross.Action, "kms:Encrypt")
 }
 
 func TestKeyPolicyIsDeterministic(t *testing.T) {

@@ -7,8 +7,10 @@
 //     and isolated (no route to an internet or NAT gateway, ever).
 //   - A route table per tier and AZ; a network ACL per tier with
 //     least-privilege rules between tiers, explicitly associated with every
-//     subnet. The default network ACL and the default security group have
-//     no rules, so anything left on them is denied.
+//     subnet (inline, so a quarantine applied by the isolation responder
+//     survives `pulumi up` and `pulumi refresh`). The default network ACL and
+//     the default security group have no rules, so anything left on them is
+//     denied.
 //   - No subnet maps public IPs on launch.
 //   - VPC flow logs of all traffic to a CloudWatch log group encrypted with a
 //     customer-managed key.
@@ -85,6 +87,11 @@ type Args struct {
 	FlowLogKeyArn pulumi.StringInput
 	// InterfaceEndpoints are extra service names beyond the defaults.
 	InterfaceEndpoints []string
+	// ReconcileNaclAssociations applies changes to the subnets' network ACL
+	// associations (e.g. after adding an AZ). Off by default so that a
+	// deployment never reverts a quarantine; turn it on for one update
+	// outside an incident (docs/decisions/0009).
+	ReconcileNaclAssociations bool
 }
 
 // SecureVPC is the network.
@@ -508,26 +515,30 @@ func (b *builder) networkAcls() error {
 			return fmt.Errorf("network acl %s: %d ingress / %d egress rules exceed the quota of %d", t, len(in), len(out), maxNaclRules)
 		}
 		naclName := fmt.Sprintf("%s-%s-nacl", b.name, t)
+		var subnetIDs pulumi.StringArray
+		for _, sn := range b.v.Subnets[t] {
+			subnetIDs = append(subnetIDs, sn.ID())
+		}
+		// The associations are part of the NACL (subnetIds) and changes to
+		// them are ignored: during an incident the isolation responder moves
+		// subnets to the quarantine NACL, and neither `pulumi up` nor
+		// `pulumi refresh` + `up` may move them back (docs/decisions/0009).
+		// ReconcileNaclAssociations lifts this for one deliberate update.
+		naclOpts := []pulumi.ResourceOption{b.parent}
+		if !b.args.ReconcileNaclAssociations {
+			naclOpts = append(naclOpts, pulumi.IgnoreChanges([]string{"subnetIds"}))
+		}
 		nacl, err := ec2.NewNetworkAcl(b.ctx, naclName, &ec2.NetworkAclArgs{
-			VpcId:   b.v.Vpc.ID(),
-			Ingress: in,
-			Egress:  out,
-			Tags:    tags(naclName, map[string]string{"tier": string(t)}),
-		}, b.parent)
+			VpcId:     b.v.Vpc.ID(),
+			SubnetIds: subnetIDs,
+			Ingress:   in,
+			Egress:    out,
+			Tags:      tags(naclName, map[string]string{"tier": string(t)}),
+		}, naclOpts...)
 		if err != nil {
 			return fmt.Errorf("network acl %s: %w", t, err)
 		}
 		b.v.NetworkAcls[t] = nacl
-		for i, sn := range b.v.Subnets[t] {
-			// The isolation responder may replace this association during an
-			// incident; see docs/decisions.
-			if _, err := ec2.NewNetworkAclAssociation(b.ctx, fmt.Sprintf("%s-%s-%s-nacl-assoc", b.name, t, azSuffix(b.args.AvailabilityZones[i])), &ec2.NetworkAclAssociationArgs{
-				NetworkAclId: nacl.ID(),
-				SubnetId:     sn.ID(),
-			}, b.parent); err != nil {
-				return fmt.Errorf("network acl association %s: %w", t, err)
-			}
-		}
 	}
 	return nil
 }

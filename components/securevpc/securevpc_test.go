@@ -235,8 +235,7 @@ func TestPublicIngressWithoutNat(t *testing.T) {
 		assert.Empty(t, g.ReferencedBy(routeTableOf(t, g, s), tRoute, "routeTableId"), s.Name)
 	}
 	// HTTPS from anywhere reaches the public tier only.
-	nacl := one(t, g.ReferencedBy(pub[0], tNACLAssoc, "subnetId"), "nacl association")
-	pubNACL := one(t, g.Refs(nacl, "networkAclId", tNACL), "public nacl")
+	pubNACL := one(t, g.ReferencedBy(pub[0], tNACL, "subnetIds"), "public nacl")
 	assert.Contains(t, naclRules(t, pubNACL, "ingress"), rule{"0.0.0.0/0", 443, 443})
 }
 
@@ -328,15 +327,14 @@ func TestEverySubnetHasItsTierNACL(t *testing.T) {
 			for _, s := range subnets {
 				assert.False(t, boolIn(t, s, "mapPublicIpOnLaunch"), "%s maps public IPs", s.Name)
 				tier := str(s, "tags", "tier")
-				assoc := one(t, g.ReferencedBy(s, tNACLAssoc, "subnetId"), "NACL association of "+s.Name)
-				nacl := one(t, g.Refs(assoc, "networkAclId", tNACL), "NACL of "+assoc.Name)
+				nacl := one(t, g.ReferencedBy(s, tNACL, "subnetIds"), "NACL of "+s.Name)
 				assert.Equal(t, "net-"+tier+"-nacl", nacl.Name, s.Name)
 				assert.Equal(t, tier, str(nacl, "tags", "tier"))
 				// Exactly one route table per subnet, of the same tier.
 				rt := routeTableOf(t, g, s)
 				assert.Equal(t, tier, str(rt, "tags", "tier"))
 			}
-			assert.Len(t, g.OfType(tNACLAssoc), len(subnets))
+			assert.Empty(t, g.OfType(tNACLAssoc), "associations are inline in the NACLs")
 			assert.Len(t, g.OfType(tRTA), len(subnets))
 			for _, n := range g.OfType(tNACL) {
 				in, out := naclRules(t, n, "ingress"), naclRules(t, n, "egress")

@@ -49,7 +49,8 @@ var (
 	vaultArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z0-9-]+):([0-9]{12}):backup-vault:[A-Za-z0-9_-]{2,50}$`)
 	shareArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:ram:([a-z0-9-]+):([0-9]{12}):resource-share/[A-Za-z0-9-]+$`)
 	stackRefRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	tagPartRE     = regexp.MustCompile(`^[A-Za-z0-9_.:/=+@-]{1,128}$`)
+	tagKeyPartRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,43}$`)
+	tagPartRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)
 	maxContinuous = 35
 )
 
@@ -132,10 +133,11 @@ func (r *reader) backup(c *Config) *Backup {
 	b.CopyRetentionDays = r.intIn("backupCopyRetentionDays", 90, 7, maxRetentionDays)
 	b.SelectionTagKey = r.optStr("backupSelectionTagKey", "backup-policy")
 	b.SelectionTagValue = r.optStr("backupSelectionTagValue", "fintech-daily")
-	for key, v := range map[string]string{"backupSelectionTagKey": b.SelectionTagKey, "backupSelectionTagValue": b.SelectionTagValue} {
-		if !tagPartRE.MatchString(v) {
-			r.fail(key, v, "is not a valid tag key or value")
-		}
+	if !tagKeyPartRE.MatchString(b.SelectionTagKey) {
+		r.fail("backupSelectionTagKey", b.SelectionTagKey, "must be 1-43 letters, digits, '.', '_' or '-' (it names the backup selection)")
+	}
+	if !tagPartRE.MatchString(b.SelectionTagValue) {
+		r.fail("backupSelectionTagValue", b.SelectionTagValue, "must be 1-50 letters, digits, '.', '_' or '-' (it names the backup plan)")
 	}
 	b.BunkerVaultArn = r.bunkerVault(c.Accounts.Bunker)
 	b.BunkerStack = r.stackRef("bunkerStack")

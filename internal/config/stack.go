@@ -55,6 +55,9 @@ type Network struct {
 	AppPort int
 	// FlowLogRetentionDays is the retention of the VPC flow log group.
 	FlowLogRetentionDays int
+	// ReconcileNaclAssociations lets one deliberate update change subnet
+	// NACL associations (after a topology change, never during an incident).
+	ReconcileNaclAssociations bool
 }
 
 // Bunker is the data bunker's vault configuration.
@@ -309,6 +312,7 @@ func (r *reader) network() *Network {
 		r.fail("appPort", fmt.Sprint(n.AppPort), "must differ from databasePort")
 	}
 	n.FlowLogRetentionDays = r.retention("flowLogRetentionDays", 365)
+	n.ReconcileNaclAssociations = r.optBool("reconcileNaclAssociations", false)
 	return n
 }
 

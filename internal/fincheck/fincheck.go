@@ -178,7 +178,8 @@ func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string
 	}
 	name := ref[strings.LastIndex(ref, "/")+1:]
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+name+".yaml")); err != nil {
-		return nil, nil // not previewable here: the reference has no outputs
+		return nil, fmt.Errorf("%s:bunkerStack is %q but Pulumi.%s.yaml is not in %s, so the offline preview cannot read its outputs; add that file or set %s:bunkerVaultArn (and bunkerShareArn) instead",
+			config.Namespace, ref, name, dir, config.Namespace)
 	}
 	g, _, err := PreviewStack(dir, name, "")
 	if err != nil {

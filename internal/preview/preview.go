@@ -120,6 +120,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Inputs: inputs, PropertyDependencies: deps, ID: id,
 		Outputs: graph.FromPropertyMap(outputs),
 	}
+	if rpc != nil {
+		rec.IgnoreChanges = append([]string(nil), rpc.GetIgnoreChanges()...)
+	}
 	m.mu.Lock()
 	m.res = append(m.res, rec)
 	m.mu.Unlock()

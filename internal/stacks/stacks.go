@@ -59,6 +59,12 @@ func purposes(cfg *config.Config) []keyring.Purpose {
 	switch cfg.Role {
 	case config.RoleBunker:
 		return []keyring.Purpose{backup, logs, notify}
+	case config.RoleWorkload:
+		// Recovery points keep the key of the resource (Aurora: the data
+		// key) or of the vault; the bunker copies them through AWS Backup.
+		data.CrossAccountPrincipals = []string{cfg.Accounts.Bunker}
+		backup.CrossAccountPrincipals = []string{cfg.Accounts.Bunker}
+		return []keyring.Purpose{backup, data, logs, notify}
 	default:
 		return []keyring.Purpose{backup, data, logs, notify}
 	}
@@ -111,6 +117,8 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 		Region:               cfg.Region,
 		FlowLogRetentionDays: n.FlowLogRetentionDays,
 		FlowLogKeyArn:        logsKey.Arn,
+
+		ReconcileNaclAssociations: n.ReconcileNaclAssociations,
 	})
 	if err != nil {
 		return nil, err
@@ -186,12 +194,13 @@ func (b *bunkerRef) value(ctx *pulumi.Context, configured, output string) (pulum
 		}
 		b.ref = ref
 	}
-	name := b.name
-	return b.ref.GetStringOutput(pulumi.String(output)).ApplyT(func(v string) (string, error) {
-		if v == "" {
+	name, dryRun := b.name, ctx.DryRun()
+	return b.ref.GetOutput(pulumi.String(output)).ApplyT(func(v any) (string, error) {
+		s, _ := v.(string)
+		if s == "" && !dryRun {
 			return "", fmt.Errorf("bunker stack %s has no output %s; deploy the bunker stack first", name, output)
 		}
-		return v, nil
+		return s, nil
 	}).(pulumi.StringOutput), nil
 }
 

@@ -40,6 +40,9 @@ type Resource struct {
 	// real preview of resources that do not exist yet.
 	ID      string         `json:"-"`
 	Outputs map[string]any `json:"-"`
+	// IgnoreChanges are the resource's ignoreChanges option (preview and
+	// CrossGuard; not in exported state).
+	IgnoreChanges []string `json:"-"`
 }
 
 // Graph is an indexed set of resources.

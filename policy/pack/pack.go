@@ -111,5 +111,6 @@ func FromAnalyzer(r policyx.AnalyzerResource) *graph.Resource {
 	return &graph.Resource{
 		URN: r.URN, Type: r.Type, Name: r.Name, Parent: r.Parent, Custom: true,
 		Inputs: props, Outputs: props, PropertyDependencies: deps, ID: id,
+		IgnoreChanges: append([]string(nil), r.Options.IgnoreChanges...),
 	}
 }

@@ -1,0 +1,479 @@
+package backupprotection
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+)
+
+const (
+	workloadAccount = "111111111111"
+	region          = "ap-northeast-1"
+	backupKey       = "arn:aws:kms:ap-northeast-1:111111111111:key/backup"
+	notifyKey       = "arn:aws:kms:ap-northeast-1:111111111111:key/notifications"
+	bunkerVault     = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+
+	tVault         = "aws:backup/vault:Vault"
+	tLock          = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+	tVaultPolicy   = "aws:backup/vaultPolicy:VaultPolicy"
+	tPlan          = "aws:backup/plan:Plan"
+	tSelection     = "aws:backup/selection:Selection"
+	tRole          = "aws:iam/role:Role"
+	tAttachment    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tNotifications = "aws:backup/vaultNotifications:VaultNotifications"
+	tRule          = "aws:cloudwatch/eventRule:EventRule"
+	tTarget        = "aws:cloudwatch/eventTarget:EventTarget"
+	tTopic         = "aws:sns/topic:Topic"
+	tStackRef      = "pulumi:pulumi:StackReference"
+)
+
+func validArgs() *Args {
+	return &Args{
+		AccountID: workloadAccount, Region: region,
+		VaultName: "fintech-workload", KeyArn: pulumi.String(backupKey),
+		LockMode: LockGovernance, LockMinRetentionDays: 7, LockMaxRetentionDays: 400, LockGraceDays: 3,
+		Schedule: "cron(0 18 * * ? *)", StartWindowMinutes: 60, CompletionWindowMinutes: 480,
+		RetentionDays: 35, ContinuousBackup: true,
+		CopyVaultArn: pulumi.String(bunkerVault), CopyRetentionDays: 90,
+		SelectionTagKey: "backup-policy", SelectionTagValue: "fintech-daily",
+		NotificationKeyArn: pulumi.String(notifyKey),
+		NotificationEmails: []string{"oncall@example.com"},
+	}
+}
+
+func opts() preview.Options {
+	return preview.Options{Project: "test", Stack: "test", Account: workloadAccount, Region: region}
+}
+
+func run(t *testing.T, args *Args) (*graph.Graph, error) {
+	t.Helper()
+	return preview.Run(func(ctx *pulumi.Context) error {
+		_, err := NewBackupProtection(ctx, "backup", args)
+		return err
+	}, opts())
+}
+
+func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
+	t.Helper()
+	rs := g.OfType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+type policyDoc struct {
+	Version   string
+	Statement []struct {
+		Sid       string
+		Effect    string
+		Principal map[string]any
+		Action    any
+		Resource  any
+		Condition map[string]map[string]any
+	}
+}
+
+func parsePolicy(t *testing.T, v any) policyDoc {
+	t.Helper()
+	var doc policyDoc
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(v)), &doc), "policy JSON: %v", v)
+	return doc
+}
+
+func TestVaultEncryptedWithGivenKey(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	vault := one(t, g, tVault)
+	assert.Equal(t, "fintech-workload", vault.Inputs["name"])
+	assert.Equal(t, backupKey, vault.Inputs["kmsKeyArn"])
+}
+
+func TestGovernanceLockHasNoGracePeriod(t *testing.T) {
+	args := validArgs()
+	args.LockGraceDays = 0 // not needed, not used in governance mode
+	g, err := run(t, args)
+	require.NoError(t, err)
+	vault := one(t, g, tVault)
+	lock := one(t, g, tLock)
+	assert.Equal(t, 7.0, lock.Inputs["minRetentionDays"])
+	assert.Equal(t, 400.0, lock.Inputs["maxRetentionDays"])
+	_, has := lock.Inputs["changeableForDays"]
+	assert.False(t, has, "a changeableForDays would turn the lock into compliance mode")
+	assert.Equal(t, "fintech-workload", lock.Inputs["backupVaultName"])
+	assert.Equal(t, []string{vault.URN}, lock.PropertyDependencies["backupVaultName"])
+}
+
+func TestComplianceLockHasGracePeriod(t *testing.T) {
+	args := validArgs()
+	args.LockMode, args.LockGraceDays = LockCompliance, 5
+	args.LockMinRetentionDays, args.LockMaxRetentionDays = 30, 100
+	g, err := run(t, args)
+	require.NoError(t, err)
+	lock := one(t, g, tLock)
+	assert.Equal(t, 30.0, lock.Inputs["minRetentionDays"])
+	assert.Equal(t, 100.0, lock.Inputs["maxRetentionDays"])
+	assert.Equal(t, 5.0, lock.Inputs["changeableForDays"])
+}
+
+func TestVaultPolicyDeniesDeletionAndShortening(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	vault := one(t, g, tVault)
+	pol := one(t, g, tVaultPolicy)
+	assert.Equal(t, []string{vault.URN}, pol.PropertyDependencies["backupVaultName"])
+	doc := parsePolicy(t, pol.Inputs["policy"])
+	assert.Equal(t, "2012-10-17", doc.Version)
+	require.Len(t, doc.Statement, 1)
+	st := doc.Statement[0]
+	assert.Equal(t, "Deny", st.Effect)
+	assert.Equal(t, map[string]any{"AWS": "*"}, st.Principal)
+	assert.ElementsMatch(t, []any{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"}, st.Action)
+	assert.Equal(t, "*", st.Resource)
+	assert.Empty(t, st.Condition, "an unconditional deny: nobody is exempt")
+}
+
+func TestPlanRuleAndCopyToBunker(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	vault := one(t, g, tVault)
+	plan := one(t, g, tPlan)
+	rules := graph.List(plan.Inputs["rules"])
+	require.Len(t, rules, 1)
+	rule := graph.Map(rules[0])
+	assert.Equal(t, "fintech-workload", rule["targetVaultName"])
+	assert.Equal(t, "cron(0 18 * * ? *)", rule["schedule"])
+	assert.Equal(t, 60.0, rule["startWindow"])
+	assert.Equal(t, 480.0, rule["completionWindow"])
+	assert.Equal(t, true, rule["enableContinuousBackup"])
+	assert.Equal(t, map[string]any{"deleteAfter": 35.0}, rule["lifecycle"])
+
+	copies := graph.List(rule["copyActions"])
+	require.Len(t, copies, 1)
+	copyAction := graph.Map(copies[0])
+	assert.Equal(t, bunkerVault, copyAction["destinationVaultArn"])
+	assert.Equal(t, map[string]any{"deleteAfter": 90.0}, copyAction["lifecycle"])
+
+	// The rule targets the component's vault, by reference.
+	assert.Contains(t, plan.PropertyDependencies["rules"], vault.URN)
+}
+
+func TestPlanWithoutContinuousBackup(t *testing.T) {
+	args := validArgs()
+	args.ContinuousBackup, args.RetentionDays = false, 365
+	g, err := run(t, args)
+	require.NoError(t, err)
+	rule := graph.Map(graph.List(one(t, g, tPlan).Inputs["rules"])[0])
+	assert.Equal(t, false, rule["enableContinuousBackup"])
+	assert.Equal(t, map[string]any{"deleteAfter": 365.0}, rule["lifecycle"])
+}
+
+func TestSelectionByTagWithTheRole(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	role := one(t, g, tRole)
+	plan := one(t, g, tPlan)
+	sel := one(t, g, tSelection)
+	assert.Equal(t, []any{map[string]any{"type": "STRINGEQUALS", "key": "backup-policy", "value": "fintech-daily"}},
+		sel.Inputs["selectionTags"])
+	_, hasResources := sel.Inputs["resources"]
+	assert.False(t, hasResources, "selection is by tag only")
+	assert.Equal(t, []string{role.URN}, sel.PropertyDependencies["iamRoleArn"])
+	assert.Equal(t, []string{plan.URN}, sel.PropertyDependencies["planId"])
+}
+
+func TestRoleHasOnlyTheManagedBackupAndRestorePolicies(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	role := one(t, g, tRole)
+
+	trust := parsePolicy(t, role.Inputs["assumeRolePolicy"])
+	require.Len(t, trust.Statement, 1)
+	st := trust.Statement[0]
+	assert.Equal(t, "Allow", st.Effect)
+	assert.Equal(t, "sts:AssumeRole", st.Action)
+	assert.Equal(t, map[string]any{"Service": "backup.amazonaws.com"}, st.Principal)
+	assert.Equal(t, map[string]map[string]any{"StringEquals": {"aws:SourceAccount": workloadAccount}}, st.Condition)
+
+	for _, k := range []string{"inlinePolicies", "managedPolicyArns"} {
+		_, has := role.Inputs[k]
+		assert.False(t, has, "role has %s", k)
+	}
+	assert.Empty(t, g.OfType("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/policyAttachment:PolicyAttachment"))
+
+	atts := g.OfType(tAttachment)
+	require.Len(t, atts, 2)
+	var arns []string
+	for _, a := range atts {
+		arns = append(arns, graph.Str(a.Inputs["policyArn"]))
+		assert.Equal(t, []string{role.URN}, a.PropertyDependencies["role"])
+	}
+	sort.Strings(arns)
+	assert.Equal(t, []string{
+		"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+		"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+	}, arns)
+}
+
+// supportedVaultEvents are the events AWS Backup still emits
+// (PutBackupVaultNotifications); the rest of its enum is deprecated.
+var supportedVaultEvents = map[string]bool{
+	"BACKUP_JOB_STARTED": true, "BACKUP_JOB_COMPLETED": true,
+	"COPY_JOB_STARTED": true, "COPY_JOB_SUCCESSFUL": true, "COPY_JOB_FAILED": true,
+	"RESTORE_JOB_STARTED": true, "RESTORE_JOB_COMPLETED": true, "RECOVERY_POINT_MODIFIED": true,
+	"S3_BACKUP_OBJECT_FAILED": true, "S3_RESTORE_OBJECT_FAILED": true,
+}
+
+func TestAlertsGoToTheEncryptedTopic(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	vault := one(t, g, tVault)
+	topic := one(t, g, tTopic)
+	assert.Equal(t, notifyKey, topic.Inputs["kmsMasterKeyId"])
+
+	notes := one(t, g, tNotifications)
+	assert.Equal(t, []string{topic.URN}, notes.PropertyDependencies["snsTopicArn"])
+	assert.Equal(t, []string{vault.URN}, notes.PropertyDependencies["backupVaultName"])
+	events := graph.Strings(notes.Inputs["backupVaultEvents"])
+	require.NotEmpty(t, events)
+	for _, e := range events {
+		assert.True(t, supportedVaultEvents[e], "vault event %s is deprecated or unknown: it never fires", e)
+	}
+	assert.Contains(t, events, "COPY_JOB_FAILED")
+	assert.Contains(t, events, "BACKUP_JOB_COMPLETED")
+
+	rule := one(t, g, tRule)
+	var pattern struct {
+		Source     []string `json:"source"`
+		DetailType []string `json:"detail-type"`
+		Detail     struct {
+			State []string `json:"state"`
+		} `json:"detail"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(rule.Inputs["eventPattern"])), &pattern))
+	assert.Equal(t, []string{"aws.backup"}, pattern.Source)
+	assert.ElementsMatch(t, []string{"Backup Job State Change", "Copy Job State Change", "Restore Job State Change"}, pattern.DetailType)
+	assert.ElementsMatch(t, []string{"FAILED", "ABORTED", "EXPIRED"}, pattern.Detail.State)
+
+	target := one(t, g, tTarget)
+	assert.Equal(t, []string{rule.URN}, target.PropertyDependencies["rule"])
+	assert.Equal(t, []string{topic.URN}, target.PropertyDependencies["arn"])
+	assert.Equal(t, graph.Str(topic.Outputs["arn"]), target.Inputs["arn"])
+
+	// Backup (vault notifications) and EventBridge may publish.
+	pol := parsePolicy(t, one(t, g, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"])
+	require.Len(t, pol.Statement, 1)
+	assert.ElementsMatch(t, []any{"backup.amazonaws.com", "events.amazonaws.com"}, pol.Statement[0].Principal["Service"])
+	sub := one(t, g, "aws:sns/topicSubscription:TopicSubscription")
+	assert.Equal(t, "oncall@example.com", sub.Inputs["endpoint"])
+}
+
+func TestChildrenAreParentedToTheComponent(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	comp := one(t, g, TypeToken)
+	direct := map[string]bool{}
+	for _, c := range g.Children(comp.URN) {
+		direct[c.Type] = true
+	}
+	for _, typ := range []string{tVault, tLock, tVaultPolicy, tPlan, tSelection, tRole, tAttachment, tNotifications, tRule, tTarget, "fintech:notify:Topic"} {
+		assert.True(t, direct[typ], "%s is not a direct child of the component", typ)
+	}
+	// Everything else descends from the component too.
+	for _, r := range g.Resources {
+		if r.URN == comp.URN {
+			continue
+		}
+		p := g.ByURN(r.Parent)
+		for p != nil && p.URN != comp.URN {
+			p = g.ByURN(p.Parent)
+		}
+		assert.NotNil(t, p, "%s is outside the component", r.URN)
+	}
+}
+
+func TestOutputsAndSelectionTags(t *testing.T) {
+	var bp *BackupProtection
+	_, err := preview.Run(func(ctx *pulumi.Context) error {
+		var err error
+		bp, err = NewBackupProtection(ctx, "backup", validArgs())
+		return err
+	}, opts())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"backup-policy": "fintech-daily"}, bp.SelectionTags)
+	assert.NotNil(t, bp.Vault)
+	assert.NotNil(t, bp.Plan)
+}
+
+// The copy target usually comes from the bunker stack: an output, not a
+// literal. The plan must carry it and record the dependency.
+func TestCopyVaultArnFromStackReference(t *testing.T) {
+	const ref = "acme/fintech-resilience/bunker"
+	o := opts()
+	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": bunkerVault}}
+	g, err := preview.Run(func(ctx *pulumi.Context) error {
+		bunker, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(ref)})
+		if err != nil {
+			return err
+		}
+		copyVault := bunker.GetStringOutput(pulumi.String("airGappedVaultArn")).ApplyT(func(v string) (string, error) {
+			if v == "" {
+				return "", fmt.Errorf("no airGappedVaultArn")
+			}
+			return v, nil
+		}).(pulumi.StringOutput)
+		args := validArgs()
+		args.CopyVaultArn = copyVault
+		_, err = NewBackupProtection(ctx, "backup", args)
+		return err
+	}, o)
+	require.NoError(t, err)
+	stackRef := one(t, g, tStackRef)
+	vault := one(t, g, tVault)
+	plan := one(t, g, tPlan)
+	assert.ElementsMatch(t, []string{stackRef.URN, vault.URN}, plan.PropertyDependencies["rules"])
+	rule := graph.Map(graph.List(plan.Inputs["rules"])[0])
+	copyAction := graph.Map(graph.List(rule["copyActions"])[0])
+	assert.Equal(t, bunkerVault, copyAction["destinationVaultArn"])
+}
+
+func TestRejectsBadArgs(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(a *Args)
+		want   string
+	}{
+		"compliance with grace 2": {func(a *Args) { a.LockMode, a.LockGraceDays = LockCompliance, 2 }, "LockGraceDays 2"},
+		"unknown lock mode":       {func(a *Args) { a.LockMode = "COMPLIANCE" }, `LockMode "COMPLIANCE"`},
+		"retention below lock":    {func(a *Args) { a.RetentionDays = 5 }, "RetentionDays 5 is outside the vault lock's 7..400"},
+		"retention above lock": {func(a *Args) {
+			a.ContinuousBackup, a.LockMaxRetentionDays, a.RetentionDays = false, 100, 120
+		}, "RetentionDays 120 is outside the vault lock's 7..100"},
+		"lock max below min":            {func(a *Args) { a.LockMinRetentionDays, a.LockMaxRetentionDays = 30, 20 }, "lock retention 30..20"},
+		"continuous with retention 36":  {func(a *Args) { a.RetentionDays = 36 }, "RetentionDays 36 exceeds 35"},
+		"bad cron":                      {func(a *Args) { a.Schedule = "0 18 * * ? *" }, "Schedule"},
+		"cron with five fields":         {func(a *Args) { a.Schedule = "cron(0 18 * * ?)" }, "Schedule"},
+		"start window below 60":         {func(a *Args) { a.StartWindowMinutes = 30 }, "StartWindowMinutes 30"},
+		"completion below start+60":     {func(a *Args) { a.StartWindowMinutes, a.CompletionWindowMinutes = 120, 179 }, "CompletionWindowMinutes 179"},
+		"nil CopyVaultArn":              {func(a *Args) { a.CopyVaultArn = nil }, "CopyVaultArn"},
+		"copy retention 3":              {func(a *Args) { a.CopyRetentionDays = 3 }, "CopyRetentionDays 3"},
+		"no backup key":                 {func(a *Args) { a.KeyArn = nil }, "KeyArn"},
+		"no notification key":           {func(a *Args) { a.NotificationKeyArn = nil }, "NotificationKeyArn"},
+		"bad account":                   {func(a *Args) { a.AccountID = "1111" }, `AccountID "1111"`},
+		"bad vault name":                {func(a *Args) { a.VaultName = "x" }, `VaultName "x"`},
+		"empty selection tag":           {func(a *Args) { a.SelectionTagValue = "" }, "selection tag"},
+		"bad e-mail (from alert topic)": {func(a *Args) { a.NotificationEmails = []string{"Ops <ops@example.com>"} }, "e-mail"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			args := validArgs()
+			c.mutate(args)
+			g, err := run(t, args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), "backupprotection backup")
+			assert.Nil(t, g)
+		})
+	}
+}
+
+// Validation errors are raised before anything is registered.
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	for name, mutate := range map[string]func(a *Args){
+		"compliance with grace 2": func(a *Args) { a.LockMode, a.LockGraceDays = LockCompliance, 2 },
+		"nil CopyVaultArn":        func(a *Args) { a.CopyVaultArn = nil },
+		"copy retention 3":        func(a *Args) { a.CopyRetentionDays = 3 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := validArgs()
+			mutate(args)
+			rec := &recorder{}
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				_, err := NewBackupProtection(ctx, "backup", args)
+				return err
+			}, pulumi.WithMocks("test", "test", rec))
+			require.Error(t, err)
+			assert.Empty(t, rec.types(), "registered before validation failed")
+		})
+	}
+	t.Run("nil args", func(t *testing.T) {
+		g, err := preview.Run(func(ctx *pulumi.Context) error {
+			_, err := NewBackupProtection(ctx, "backup", nil)
+			return err
+		}, opts())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "args are required")
+		assert.Nil(t, g)
+	})
+}
+
+// The vault is protected: `pulumi destroy` cannot remove it by accident.
+// The preview graph does not carry resource options, so this reads the
+// register request directly.
+func TestVaultIsProtected(t *testing.T) {
+	rec := &recorder{}
+	require.NoError(t, pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewBackupProtection(ctx, "backup", validArgs())
+		return err
+	}, pulumi.WithMocks("test", "test", rec)))
+	assert.Contains(t, rec.types(), TypeToken, "the recorder sees registrations")
+	assert.Equal(t, []string{"backup-vault"}, rec.protectedNames())
+}
+
+// recorder is a minimal mock monitor that keeps the register requests.
+type recorder struct {
+	mu        sync.Mutex
+	registers []pulumi.MockResourceArgs
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	r.registers = append(r.registers, args)
+	r.mu.Unlock()
+	out := args.Inputs.Copy()
+	id := args.Name + "-id"
+	if args.Custom {
+		out["arn"] = resource.NewStringProperty("arn:aws:test:" + region + ":" + workloadAccount + ":" + args.Name)
+		if _, ok := out["name"]; !ok {
+			out["name"] = resource.NewStringProperty(args.Name)
+		}
+	}
+	return id, out, nil
+}
+
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("no invokes: %s", args.Token)
+}
+
+func (r *recorder) types() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, a := range r.registers {
+		if !strings.HasPrefix(a.TypeToken, "pulumi:pulumi:Stack") {
+			out = append(out, a.TypeToken)
+		}
+	}
+	return out
+}
+
+func (r *recorder) protectedNames() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, a := range r.registers {
+		if a.RegisterRPC != nil && a.RegisterRPC.GetProtect() {
+			out = append(out, a.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,797 @@
+package encryptedaurora
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/guardduty"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/components/backupprotection"
+	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+	"github.com/fintech-resilience/fintech-resilience/policy/rules"
+)
+
+const (
+	account     = "111111111111"
+	region      = "ap-northeast-1"
+	bunkerVault = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+
+	tCluster     = "aws:rds/cluster:Cluster"
+	tInstance    = "aws:rds/clusterInstance:ClusterInstance"
+	tSubnetGroup = "aws:rds/subnetGroup:SubnetGroup"
+	tParamGroup  = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+	tSG          = "aws:ec2/securityGroup:SecurityGroup"
+	tSGRule      = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	tIngressRule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tEgressRule  = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tSubnet      = "aws:ec2/subnet:Subnet"
+	tLogGroup    = "aws:cloudwatch/logGroup:LogGroup"
+	tKey         = "aws:kms/key:Key"
+	tRole        = "aws:iam/role:Role"
+	tAttachment  = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+)
+
+var zones = []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
+
+// baseArgs are valid arguments without the resource inputs (keys, VPC,
+// subnets, client groups), which the environment fills in.
+func baseArgs() *Args {
+	return &Args{
+		ClusterIdentifier: "fintech-core",
+		Engine:            EnginePostgres, EngineVersion: "16.6",
+		MinCapacity: 0.5, MaxCapacity: 16,
+		InstanceCount: 3, AvailabilityZones: zones,
+		BackupRetentionDays: 14,
+		BackupTags:          map[string]string{"backup-policy": "fintech-daily"},
+		Tags:                map[string]string{"project": "fintech"},
+		LogRetentionDays:    731,
+	}
+}
+
+// env is the world a test builds around the component: a SecureVPC like
+// internal/stacks network(), keys, two client security groups, the backup
+// protection that selects by tag, and a GuardDuty detector, so the policy
+// pack can judge the whole graph.
+type env struct {
+	// useSubnets picks the subnets given to the component (default: the
+	// VPC's isolated subnets).
+	useSubnets func(v *securevpc.SecureVPC) pulumi.StringArrayInput
+	// mutate changes the component args after the environment is wired.
+	mutate func(a *Args)
+	// got receives the component.
+	got *EncryptedAurora
+}
+
+func (e *env) program(ctx *pulumi.Context) error {
+	newKey := func(n string) (*kms.Key, error) {
+		return kms.NewKey(ctx, n, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
+	}
+	logsKey, err := newKey("logs-key")
+	if err != nil {
+		return err
+	}
+	dataKey, err := newKey("data-key")
+	if err != nil {
+		return err
+	}
+	backupKey, err := newKey("backup-key")
+	if err != nil {
+		return err
+	}
+	notifyKey, err := newKey("notify-key")
+	if err != nil {
+		return err
+	}
+	vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
+		CidrBlock: "10.10.0.0/16", AvailabilityZones: zones, SubnetPrefixLength: 20,
+		NatGateways: securevpc.NatPerAZ, PublicIngress: false,
+		ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
+		AccountID: account, Region: region,
+		FlowLogRetentionDays: 731, FlowLogKeyArn: logsKey.Arn,
+	})
+	if err != nil {
+		return err
+	}
+	var clients pulumi.StringArray
+	for _, n := range []string{"app-sg", "restore-check-sg"} {
+		sg, err := ec2.NewSecurityGroup(ctx, n, &ec2.SecurityGroupArgs{
+			VpcId: vpc.VpcID, Description: pulumi.String(n),
+		})
+		if err != nil {
+			return err
+		}
+		clients = append(clients, sg.ID().ToStringOutput())
+	}
+	bp, err := backupprotection.NewBackupProtection(ctx, "backup", &backupprotection.Args{
+		AccountID: account, Region: region,
+		VaultName: "fintech-workload", KeyArn: backupKey.Arn,
+		LockMode: backupprotection.LockGovernance, LockMinRetentionDays: 7, LockMaxRetentionDays: 400,
+		Schedule: "cron(0 18 * * ? *)", StartWindowMinutes: 60, CompletionWindowMinutes: 480,
+		RetentionDays: 35, ContinuousBackup: true,
+		CopyVaultArn: pulumi.String(bunkerVault), CopyRetentionDays: 90,
+		SelectionTagKey: "backup-policy", SelectionTagValue: "fintech-daily",
+		NotificationKeyArn: notifyKey.Arn, NotificationEmails: []string{"oncall@example.com"},
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := guardduty.NewDetector(ctx, "guardduty", &guardduty.DetectorArgs{Enable: pulumi.Bool(true)}); err != nil {
+		return err
+	}
+	args := baseArgs()
+	args.BackupTags = bp.SelectionTags
+	args.VpcID = vpc.VpcID
+	args.IsolatedSubnetIDs = vpc.IsolatedSubnetIDs
+	if e.useSubnets != nil {
+		args.IsolatedSubnetIDs = e.useSubnets(vpc)
+	}
+	args.ClientSecurityGroupIDs = clients
+	args.DataKeyArn = dataKey.Arn
+	args.LogsKeyArn = logsKey.Arn
+	if e.mutate != nil {
+		e.mutate(args)
+	}
+	e.got, err = NewEncryptedAurora(ctx, "aurora", args)
+	return err
+}
+
+func opts() preview.Options {
+	return preview.Options{Project: "test", Stack: "test", Account: account, Region: region}
+}
+
+func build(t *testing.T, mutate func(a *Args)) (*graph.Graph, *EncryptedAurora) {
+	t.Helper()
+	e := &env{mutate: mutate}
+	g, err := preview.Run(e.program, opts())
+	require.NoError(t, err)
+	require.NotNil(t, e.got)
+	return g, e.got
+}
+
+func mysql(a *Args) {
+	a.Engine, a.EngineVersion = EngineMySQL, "8.0.mysql_aurora.3.08.0"
+}
+
+func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
+	t.Helper()
+	rs := g.OfType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+func named(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
+	t.Helper()
+	for _, r := range g.OfType(typ) {
+		if r.Name == name {
+			return r
+		}
+	}
+	require.Failf(t, "missing resource", "%s %s", typ, name)
+	return nil
+}
+
+// children returns the component's resources of the given types.
+func children(g *graph.Graph, types ...string) []*graph.Resource {
+	var out []*graph.Resource
+	comps := g.OfType(TypeToken)
+	if len(comps) == 0 {
+		return nil
+	}
+	for _, r := range g.OfType(types...) {
+		if r.Parent == comps[0].URN {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func urns(rs []*graph.Resource) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.URN)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ids(rs []*graph.Resource) []any {
+	out := []any{}
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func keyArn(t *testing.T, g *graph.Graph, name string) string {
+	t.Helper()
+	v, ok := named(t, g, tKey, name).Output("arn")
+	require.True(t, ok)
+	return graph.Str(v)
+}
+
+func mandatory(g *graph.Graph) []rules.Violation {
+	var out []rules.Violation
+	for _, v := range rules.Evaluate(g, rules.All(), nil) {
+		if v.Enforcement == rules.Mandatory {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestClusterIsServerlessV2AndEncryptedWithTheDataKey(t *testing.T) {
+	g, a := build(t, nil)
+	require.NotNil(t, a.Cluster)
+	comp := one(t, g, TypeToken)
+	c := one(t, g, tCluster)
+	dataKey := named(t, g, tKey, "data-key")
+	dataArn := keyArn(t, g, "data-key")
+
+	assert.Equal(t, comp.URN, c.Parent)
+	assert.Equal(t, "aurora-cluster", c.Name)
+	assert.Equal(t, "fintech-core", c.Inputs["clusterIdentifier"])
+	assert.Equal(t, "aurora-postgresql", c.Inputs["engine"])
+	assert.Equal(t, "16.6", c.Inputs["engineVersion"])
+	assert.Equal(t, "provisioned", c.Inputs["engineMode"])
+	assert.Equal(t, map[string]any{"minCapacity": 0.5, "maxCapacity": 16.0}, c.Inputs["serverlessv2ScalingConfiguration"])
+	assert.Equal(t, 5432.0, c.Inputs["port"])
+
+	// Encryption at creation with the CMK.
+	assert.Equal(t, true, c.Inputs["storageEncrypted"])
+	assert.Equal(t, dataArn, c.Inputs["kmsKeyId"])
+	assert.Equal(t, []string{dataKey.URN}, c.PropertyDependencies["kmsKeyId"])
+
+	// Master password managed by RDS, its secret under the CMK.
+	assert.Equal(t, true, c.Inputs["manageMasterUserPassword"])
+	assert.Equal(t, dataArn, c.Inputs["masterUserSecretKmsKeyId"])
+	assert.Equal(t, []string{dataKey.URN}, c.PropertyDependencies["masterUserSecretKmsKeyId"])
+	assert.Equal(t, DefaultMasterUsername, c.Inputs["masterUsername"])
+
+	// Protection and backups.
+	assert.Equal(t, true, c.Inputs["deletionProtection"])
+	assert.Equal(t, 14.0, c.Inputs["backupRetentionPeriod"])
+	assert.Equal(t, true, c.Inputs["copyTagsToSnapshot"])
+	assert.Equal(t, false, c.Inputs["skipFinalSnapshot"])
+	assert.Equal(t, "fintech-core-final", c.Inputs["finalSnapshotIdentifier"])
+	assert.Equal(t, false, c.Inputs["deleteAutomatedBackups"])
+	assert.Equal(t, false, c.Inputs["allowMajorVersionUpgrade"])
+	assert.Equal(t, map[string]any{"backup-policy": "fintech-daily", "project": "fintech"}, c.Inputs["tags"])
+
+	// Authentication and logs.
+	assert.Equal(t, true, c.Inputs["iamDatabaseAuthenticationEnabled"])
+	assert.Equal(t, []any{"postgresql"}, c.Inputs["enabledCloudwatchLogsExports"])
+
+	// Wiring to the component's subnet group, security group and parameter group.
+	assert.Equal(t, []string{one(t, g, tSubnetGroup).URN}, c.PropertyDependencies["dbSubnetGroupName"])
+	assert.Equal(t, []string{named(t, g, tSG, "aurora-sg").URN}, c.PropertyDependencies["vpcSecurityGroupIds"])
+	assert.Equal(t, []string{one(t, g, tParamGroup).URN}, c.PropertyDependencies["dbClusterParameterGroupName"])
+
+	// Optional windows stay unset unless given.
+	_, hasWindow := c.Inputs["preferredBackupWindow"]
+	assert.False(t, hasWindow)
+}
+
+func TestWindowsAndDatabaseNameWhenGiven(t *testing.T) {
+	g, _ := build(t, func(a *Args) {
+		a.PreferredBackupWindow = "17:00-18:00"
+		a.PreferredMaintenanceWindow = "sun:19:00-sun:20:00"
+		a.DatabaseName = "ledger"
+		a.MasterUsername = "owner"
+		a.Port = 15432
+	})
+	c := one(t, g, tCluster)
+	assert.Equal(t, "17:00-18:00", c.Inputs["preferredBackupWindow"])
+	assert.Equal(t, "sun:19:00-sun:20:00", c.Inputs["preferredMaintenanceWindow"])
+	assert.Equal(t, "ledger", c.Inputs["databaseName"])
+	assert.Equal(t, "owner", c.Inputs["masterUsername"])
+	assert.Equal(t, 15432.0, c.Inputs["port"])
+	for _, in := range g.OfType(tInstance) {
+		assert.Equal(t, "sun:19:00-sun:20:00", in.Inputs["preferredMaintenanceWindow"])
+	}
+	ing := graph.Map(graph.List(named(t, g, tSG, "aurora-sg").Inputs["ingress"])[0])
+	assert.Equal(t, 15432.0, ing["fromPort"])
+	assert.Equal(t, 15432.0, ing["toPort"])
+}
+
+// noPasswordKeys walks a value for any key that carries a password.
+func noPasswordKeys(t *testing.T, where string, v any) {
+	t.Helper()
+	switch x := graph.Unwrap(v).(type) {
+	case map[string]any:
+		for k, e := range x {
+			lk := strings.ToLower(k)
+			if strings.Contains(lk, "password") && lk != "managemasteruserpassword" {
+				t.Errorf("%s has a password input %q", where, k)
+			}
+			noPasswordKeys(t, where+"."+k, e)
+		}
+	case []any:
+		for i, e := range x {
+			noPasswordKeys(t, fmt.Sprintf("%s[%d]", where, i), e)
+		}
+	}
+}
+
+func TestNoPasswordAnywhere(t *testing.T) {
+	for name, mutate := range map[string]func(*Args){"postgres": nil, "mysql": mysql} {
+		t.Run(name, func(t *testing.T) {
+			g, _ := build(t, mutate)
+			for _, r := range g.Resources {
+				noPasswordKeys(t, r.Name, r.Inputs)
+			}
+			assert.Empty(t, g.OfType("aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion",
+				"random:index/randomPassword:RandomPassword"), "the secret is RDS-managed")
+		})
+	}
+}
+
+func TestSubnetGroupHasExactlyTheIsolatedSubnets(t *testing.T) {
+	g, a := build(t, nil)
+	sg := one(t, g, tSubnetGroup)
+	assert.Equal(t, one(t, g, TypeToken).URN, sg.Parent)
+	isolated := []*graph.Resource{}
+	for _, z := range []string{"a", "c", "d"} {
+		isolated = append(isolated, named(t, g, tSubnet, "net-isolated-"+z))
+	}
+	assert.Equal(t, urns(isolated), urns(g.Refs(sg, "subnetIds", tSubnet)))
+	assert.ElementsMatch(t, ids(isolated), sg.Inputs["subnetIds"])
+	assert.Equal(t, []string{sg.URN}, named(t, g, tCluster, "aurora-cluster").PropertyDependencies["dbSubnetGroupName"])
+	assert.NotNil(t, a.SubnetGroup)
+}
+
+func TestSecurityGroupAdmitsOnlyClientGroupsOnTheDatabasePort(t *testing.T) {
+	for name, c := range map[string]struct {
+		mutate func(*Args)
+		port   float64
+	}{"postgres": {nil, 5432}, "mysql": {mysql, 3306}} {
+		t.Run(name, func(t *testing.T) {
+			g, _ := build(t, c.mutate)
+			sg := named(t, g, tSG, "aurora-sg")
+			assert.Equal(t, one(t, g, TypeToken).URN, sg.Parent)
+			clients := []*graph.Resource{named(t, g, tSG, "app-sg"), named(t, g, tSG, "restore-check-sg")}
+			vpc := named(t, g, "aws:ec2/vpc:Vpc", "net-vpc")
+			assert.Equal(t, []string{vpc.URN}, sg.PropertyDependencies["vpcId"])
+
+			ingress := graph.List(sg.Inputs["ingress"])
+			require.Len(t, ingress, 1)
+			rule := graph.Map(ingress[0])
+			assert.Equal(t, "tcp", rule["protocol"])
+			assert.Equal(t, c.port, rule["fromPort"])
+			assert.Equal(t, c.port, rule["toPort"])
+			assert.Equal(t, ids(clients), rule["securityGroups"])
+			for _, k := range []string{"cidrBlocks", "ipv6CidrBlocks", "prefixListIds", "self"} {
+				assert.Empty(t, rule[k], "ingress %s", k)
+			}
+			assert.Equal(t, urns(clients), sg.PropertyDependencies["ingress"])
+
+			// No egress, and no separate rule resources open it up.
+			assert.Equal(t, []any{}, sg.Inputs["egress"])
+			assert.Empty(t, g.OfType(tSGRule, tIngressRule, tEgressRule))
+		})
+	}
+}
+
+func TestParameterGroupRequiresTLS(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(*Args)
+		family string
+		want   map[string]string
+	}{
+		"postgres": {nil, "aurora-postgresql16", map[string]string{"rds.force_ssl": "1"}},
+		"mysql": {mysql, "aurora-mysql8.0", map[string]string{
+			"require_secure_transport": "ON", "server_audit_logging": "1",
+			"server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL", "slow_query_log": "1",
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			g, _ := build(t, c.mutate)
+			pg := one(t, g, tParamGroup)
+			assert.Equal(t, c.family, pg.Inputs["family"])
+			got := map[string]string{}
+			for _, p := range graph.List(pg.Inputs["parameters"]) {
+				m := graph.Map(p)
+				got[graph.Str(m["name"])] = graph.Str(m["value"])
+			}
+			assert.Equal(t, c.want, got)
+			assert.Equal(t, []string{pg.URN}, one(t, g, tCluster).PropertyDependencies["dbClusterParameterGroupName"])
+		})
+	}
+}
+
+func TestParameterGroupFamily(t *testing.T) {
+	for _, c := range []struct{ engine, version, want string }{
+		{EnginePostgres, "16.6", "aurora-postgresql16"},
+		{EnginePostgres, "13.12", "aurora-postgresql13"},
+		{EngineMySQL, "8.0.mysql_aurora.3.08.0", "aurora-mysql8.0"},
+		{EngineMySQL, "8.4.mysql_aurora.4.0.0", "aurora-mysql8.4"},
+	} {
+		got, err := ParameterGroupFamily(c.engine, c.version)
+		require.NoError(t, err, c.version)
+		assert.Equal(t, c.want, got)
+	}
+	for _, c := range []struct{ engine, version string }{
+		{EnginePostgres, "12.9"}, {EnginePostgres, "16"}, {EngineMySQL, "5.7.mysql_aurora.2.11.2"},
+		{EngineMySQL, "8.0.mysql_aurora.2.0.0"}, {EngineMySQL, "8.0.32"}, {"mysql", "8.0.35"},
+	} {
+		_, err := ParameterGroupFamily(c.engine, c.version)
+		assert.Error(t, err, "%s %s", c.engine, c.version)
+	}
+}
+
+func TestInstancesAreServerlessAcrossZonesWithPerformanceInsights(t *testing.T) {
+	for _, count := range []int{1, 3, 4} {
+		t.Run(fmt.Sprint(count), func(t *testing.T) {
+			g, a := build(t, func(a *Args) { a.InstanceCount = count })
+			require.Len(t, a.Instances, count)
+			c := one(t, g, tCluster)
+			dataKey := named(t, g, tKey, "data-key")
+			dataArn := keyArn(t, g, "data-key")
+			insts := g.OfType(tInstance)
+			require.Len(t, insts, count)
+			for i := 0; i < count; i++ {
+				in := named(t, g, tInstance, fmt.Sprintf("aurora-instance-%d", i+1))
+				assert.Equal(t, one(t, g, TypeToken).URN, in.Parent)
+				assert.Equal(t, fmt.Sprintf("fintech-core-%d", i+1), in.Inputs["identifier"])
+				assert.Equal(t, zones[i%len(zones)], in.Inputs["availabilityZone"])
+				assert.Equal(t, "db.serverless", in.Inputs["instanceClass"])
+				assert.Equal(t, "aurora-postgresql", in.Inputs["engine"])
+				assert.Equal(t, "16.6", in.Inputs["engineVersion"])
+				assert.Equal(t, []string{c.URN}, in.PropertyDependencies["clusterIdentifier"])
+				assert.Equal(t, "fintech-core", in.Inputs["clusterIdentifier"])
+				assert.Equal(t, false, in.Inputs["publiclyAccessible"])
+				assert.Equal(t, true, in.Inputs["autoMinorVersionUpgrade"])
+				assert.Equal(t, true, in.Inputs["performanceInsightsEnabled"])
+				assert.Equal(t, dataArn, in.Inputs["performanceInsightsKmsKeyId"])
+				assert.Equal(t, []string{dataKey.URN}, in.PropertyDependencies["performanceInsightsKmsKeyId"])
+				assert.Equal(t, 7.0, in.Inputs["performanceInsightsRetentionPeriod"])
+				_, monitored := in.Inputs["monitoringInterval"]
+				assert.False(t, monitored, "enhanced monitoring is off by default")
+				// Backup tags stay on the cluster: AWS Backup protects Aurora there.
+				assert.Equal(t, map[string]any{"project": "fintech"}, in.Inputs["tags"])
+			}
+			if count >= 3 {
+				zs := map[any]bool{}
+				for _, in := range insts {
+					zs[in.Inputs["availabilityZone"]] = true
+				}
+				assert.Len(t, zs, 3, "instances spread over every zone")
+			}
+			assert.Empty(t, children(g, tRole, tAttachment), "no monitoring role unless asked")
+		})
+	}
+}
+
+func TestEnhancedMonitoringRoleIsLeastPrivilege(t *testing.T) {
+	g, _ := build(t, func(a *Args) { a.EnhancedMonitoringIntervalSeconds = 60 })
+	var role *graph.Resource
+	for _, r := range g.OfType(tRole) {
+		if r.Name == "aurora-monitoring" {
+			role = r
+		}
+	}
+	require.NotNil(t, role)
+	var trust struct {
+		Statement []struct {
+			Effect    string
+			Principal map[string]any
+			Action    string
+			Condition map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(role.Inputs["assumeRolePolicy"])), &trust))
+	require.Len(t, trust.Statement, 1)
+	assert.Equal(t, "Allow", trust.Statement[0].Effect)
+	assert.Equal(t, map[string]any{"Service": "monitoring.rds.amazonaws.com"}, trust.Statement[0].Principal)
+	assert.Equal(t, "sts:AssumeRole", trust.Statement[0].Action)
+	_, inline := role.Inputs["inlinePolicies"]
+	assert.False(t, inline)
+	assert.Empty(t, role.Inputs["managedPolicyArns"])
+
+	var atts []*graph.Resource
+	for _, at := range g.OfType(tAttachment) {
+		if len(g.Refs(at, "role", tRole)) > 0 && g.Refs(at, "role", tRole)[0].URN == role.URN {
+			atts = append(atts, at)
+		}
+	}
+	require.Len(t, atts, 1)
+	assert.Equal(t, EnhancedMonitoringPolicy, atts[0].Inputs["policyArn"])
+	assert.Empty(t, children(g, "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"))
+	assert.Len(t, children(g, tRole), 1)
+	assert.Len(t, children(g, tAttachment), 1)
+
+	for _, in := range g.OfType(tInstance) {
+		assert.Equal(t, 60.0, in.Inputs["monitoringInterval"])
+		assert.Equal(t, []string{role.URN}, in.PropertyDependencies["monitoringRoleArn"])
+	}
+	assert.Empty(t, mandatory(g))
+}
+
+func TestLogGroupsEncryptedAndCreatedBeforeTheCluster(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(*Args)
+		logs   []string
+	}{
+		"postgres": {nil, []string{"postgresql"}},
+		"mysql":    {mysql, []string{"audit", "error", "slowquery"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			g, a := build(t, c.mutate)
+			logsKey := named(t, g, tKey, "logs-key")
+			comp := one(t, g, TypeToken)
+			var mine []*graph.Resource
+			for _, lg := range g.OfType(tLogGroup) {
+				if lg.Parent == comp.URN {
+					mine = append(mine, lg)
+				}
+			}
+			require.Len(t, mine, len(c.logs))
+			require.Len(t, a.LogGroups, len(c.logs))
+			for _, log := range c.logs {
+				lg := named(t, g, tLogGroup, "aurora-log-"+log)
+				assert.Equal(t, "/aws/rds/cluster/fintech-core/"+log, lg.Inputs["name"])
+				assert.Equal(t, 731.0, lg.Inputs["retentionInDays"])
+				assert.Equal(t, keyArn(t, g, "logs-key"), lg.Inputs["kmsKeyId"])
+				assert.Equal(t, []string{logsKey.URN}, lg.PropertyDependencies["kmsKeyId"])
+			}
+			exports := []string{}
+			for _, e := range graph.List(one(t, g, tCluster).Inputs["enabledCloudwatchLogsExports"]) {
+				exports = append(exports, graph.Str(e))
+			}
+			assert.Equal(t, c.logs, exports)
+
+			// The cluster waits for its log groups (dependsOn is not in the
+			// graph, so it is read from the registration itself).
+			rec := record(t, (&env{mutate: c.mutate}).program)
+			for _, log := range c.logs {
+				suffix := "$" + tLogGroup + "::aurora-log-" + log
+				found := false
+				for _, d := range rec.deps["aurora-cluster"] {
+					found = found || strings.HasSuffix(d, suffix)
+				}
+				assert.True(t, found, "cluster depends on log group %s: %v", log, rec.deps["aurora-cluster"])
+			}
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	type got struct {
+		mu                                            sync.Mutex
+		endpoint, reader, secret, sg, arn, identifier string
+		port                                          int
+	}
+	var out got
+	e := &env{}
+	program := func(ctx *pulumi.Context) error {
+		if err := e.program(ctx); err != nil {
+			return err
+		}
+		a := e.got
+		set := func(dst *string) func(string) string {
+			return func(s string) string {
+				out.mu.Lock()
+				defer out.mu.Unlock()
+				*dst = s
+				return s
+			}
+		}
+		a.Endpoint.ApplyT(set(&out.endpoint))
+		a.ReaderEndpoint.ApplyT(set(&out.reader))
+		a.SecretArn.ApplyT(set(&out.secret))
+		a.SecurityGroupID.ApplyT(set(&out.sg))
+		a.ClusterArn.ApplyT(set(&out.arn))
+		a.ClusterIdentifier.ApplyT(set(&out.identifier))
+		a.Port.ApplyT(func(p int) int {
+			out.mu.Lock()
+			defer out.mu.Unlock()
+			out.port = p
+			return p
+		})
+		return nil
+	}
+	g, err := preview.Run(program, opts())
+	require.NoError(t, err)
+	c := one(t, g, tCluster)
+	sg := named(t, g, tSG, "aurora-sg")
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	assert.Equal(t, graph.Str(c.Outputs["endpoint"]), out.endpoint)
+	assert.True(t, strings.HasPrefix(out.endpoint, "fintech-core.cluster-"), out.endpoint)
+	assert.True(t, strings.HasPrefix(out.reader, "fintech-core.cluster-ro-"), out.reader)
+	assert.Equal(t, 5432, out.port)
+	assert.Equal(t, "", out.secret, "no secret reported: the guard gives an empty ARN, not a panic")
+	assert.Equal(t, sg.ID, out.sg)
+	assert.Equal(t, "arn:aws:rds:ap-northeast-1:111111111111:cluster:fintech-core", out.arn)
+	assert.Equal(t, "fintech-core", out.identifier)
+	assert.NotNil(t, e.got.Cluster)
+	assert.NotNil(t, e.got.SecurityGroup)
+	assert.NotNil(t, e.got.ParameterGroup)
+}
+
+func TestSecretArnFromManagedSecret(t *testing.T) {
+	var secret string
+	var mu sync.Mutex
+	rec := &recorder{outputs: map[string]resource.PropertyMap{
+		"aurora-cluster": {"masterUserSecrets": resource.NewPropertyValue([]any{
+			map[string]any{"secretArn": "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:rds!cluster-abc", "secretStatus": "active"},
+		})},
+	}}
+	e := &env{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		if err := e.program(ctx); err != nil {
+			return err
+		}
+		e.got.SecretArn.ApplyT(func(s string) string {
+			mu.Lock()
+			defer mu.Unlock()
+			secret = s
+			return s
+		})
+		return nil
+	}, pulumi.WithMocks("test", "test", rec))
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:rds!cluster-abc", secret)
+}
+
+func TestNoMandatoryPolicyViolations(t *testing.T) {
+	for name, mutate := range map[string]func(*Args){"postgres": nil, "mysql": mysql} {
+		t.Run(name, func(t *testing.T) {
+			g, _ := build(t, mutate)
+			for _, v := range mandatory(g) {
+				t.Errorf("%s: %s: %s", v.Policy, v.URN, v.Message)
+			}
+		})
+	}
+}
+
+// The isolated-subnet rule is really exercised: private subnets (routed
+// to NAT) in the subnet group are caught.
+func TestPolicyCatchesPrivateSubnets(t *testing.T) {
+	e := &env{useSubnets: func(v *securevpc.SecureVPC) pulumi.StringArrayInput { return v.PrivateSubnetIDs }}
+	g, err := preview.Run(e.program, opts())
+	require.NoError(t, err)
+	var policies []string
+	for _, v := range mandatory(g) {
+		policies = append(policies, v.Policy)
+	}
+	require.NotEmpty(t, policies)
+	for _, p := range policies {
+		assert.Equal(t, "database-in-isolated-subnets", p)
+	}
+}
+
+func TestRejectsBadArgs(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(a *Args)
+		want   []string
+	}{
+		"engine":            {func(a *Args) { a.Engine = "mysql" }, []string{`Engine "mysql" is not aurora-postgresql or aurora-mysql`}},
+		"mysql 5.7":         {func(a *Args) { a.Engine, a.EngineVersion = EngineMySQL, "5.7.mysql_aurora.2.11.2" }, []string{"is not MySQL 8.0-compatible"}},
+		"mysql aurora 2":    {func(a *Args) { a.Engine, a.EngineVersion = EngineMySQL, "8.0.mysql_aurora.2.0.0" }, []string{"is not MySQL 8.0-compatible"}},
+		"mysql bad format":  {func(a *Args) { a.Engine, a.EngineVersion = EngineMySQL, "8.0.35" }, []string{`EngineVersion "8.0.35" is not an aurora-mysql version`}},
+		"postgres version":  {func(a *Args) { a.EngineVersion = "sixteen" }, []string{`EngineVersion "sixteen" is not an aurora-postgresql version`}},
+		"min capacity":      {func(a *Args) { a.MinCapacity = 0.25 }, []string{"MinCapacity 0.25 must be at least 0.5"}},
+		"max below min":     {func(a *Args) { a.MinCapacity, a.MaxCapacity = 8, 4 }, []string{"MaxCapacity 4 must be between MinCapacity 8 and 256"}},
+		"max above 256":     {func(a *Args) { a.MaxCapacity = 512 }, []string{"MaxCapacity 512"}},
+		"half steps":        {func(a *Args) { a.MaxCapacity = 3.3 }, []string{"MaxCapacity 3.3"}},
+		"retention low":     {func(a *Args) { a.BackupRetentionDays = 6 }, []string{"BackupRetentionDays 6 must be 7-35"}},
+		"retention high":    {func(a *Args) { a.BackupRetentionDays = 36 }, []string{"BackupRetentionDays 36 must be 7-35"}},
+		"no instances":      {func(a *Args) { a.InstanceCount = 0 }, []string{"InstanceCount 0 must be 1-15"}},
+		"too many":          {func(a *Args) { a.InstanceCount = 16 }, []string{"InstanceCount 16 must be 1-15"}},
+		"no zones":          {func(a *Args) { a.AvailabilityZones = nil }, []string{"AvailabilityZones must name at least one zone"}},
+		"zone twice":        {func(a *Args) { a.AvailabilityZones = []string{zones[0], zones[0]} }, []string{"listed twice"}},
+		"no data key":       {func(a *Args) { a.DataKeyArn = nil }, []string{"DataKeyArn"}},
+		"no logs key":       {func(a *Args) { a.LogsKeyArn = nil }, []string{"LogsKeyArn"}},
+		"no subnets":        {func(a *Args) { a.IsolatedSubnetIDs = nil }, []string{"IsolatedSubnetIDs"}},
+		"one subnet":        {func(a *Args) { a.IsolatedSubnetIDs = pulumi.StringArray{pulumi.String("subnet-1")} }, []string{"IsolatedSubnetIDs must name at least 2"}},
+		"no clients":        {func(a *Args) { a.ClientSecurityGroupIDs = nil }, []string{"ClientSecurityGroupIDs are required"}},
+		"empty clients":     {func(a *Args) { a.ClientSecurityGroupIDs = pulumi.StringArray{} }, []string{"ClientSecurityGroupIDs must name at least one"}},
+		"no vpc":            {func(a *Args) { a.VpcID = nil }, []string{"VpcID is required"}},
+		"upper identifier":  {func(a *Args) { a.ClusterIdentifier = "Fintech" }, []string{`ClusterIdentifier "Fintech"`}},
+		"digit identifier":  {func(a *Args) { a.ClusterIdentifier = "1fintech" }, []string{`ClusterIdentifier "1fintech"`}},
+		"hyphen identifier": {func(a *Args) { a.ClusterIdentifier = "fintech-" }, []string{`ClusterIdentifier "fintech-"`}},
+		"long identifier":   {func(a *Args) { a.ClusterIdentifier = "a" + strings.Repeat("b", 63) }, []string{"longer than 63"}},
+		"no room":           {func(a *Args) { a.ClusterIdentifier = "a" + strings.Repeat("b", 61) }, []string{"leaves no room"}},
+		"port low":          {func(a *Args) { a.Port = 80 }, []string{"Port 80 must be 1024-65535"}},
+		"port high":         {func(a *Args) { a.Port = 70000 }, []string{"Port 70000 must be 1024-65535"}},
+		"no backup tags":    {func(a *Args) { a.BackupTags = nil }, []string{"BackupTags must name"}},
+		"tag conflict":      {func(a *Args) { a.Tags = map[string]string{"backup-policy": "none"} }, []string{`conflicts with BackupTags["backup-policy"]`}},
+		"log retention":     {func(a *Args) { a.LogRetentionDays = 10 }, []string{"LogRetentionDays 10"}},
+		"monitoring":        {func(a *Args) { a.EnhancedMonitoringIntervalSeconds = 7 }, []string{"EnhancedMonitoringIntervalSeconds 7"}},
+		"username":          {func(a *Args) { a.MasterUsername = "rdsadmin" }, []string{`MasterUsername "rdsadmin"`}},
+		"backup window":     {func(a *Args) { a.PreferredBackupWindow = "5pm" }, []string{`PreferredBackupWindow "5pm"`}},
+		"maint window":      {func(a *Args) { a.PreferredMaintenanceWindow = "Sun:19:00-Sun:20:00" }, []string{"PreferredMaintenanceWindow"}},
+		"everything at once": {func(a *Args) {
+			a.Engine, a.BackupRetentionDays, a.InstanceCount, a.DataKeyArn = "oracle", 1, 0, nil
+		}, []string{`Engine "oracle"`, "BackupRetentionDays 1", "InstanceCount 0", "DataKeyArn"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var a *EncryptedAurora
+			var err error
+			rec := record(t, func(ctx *pulumi.Context) error {
+				args := baseArgs()
+				args.VpcID = pulumi.String("vpc-1")
+				args.IsolatedSubnetIDs = pulumi.StringArray{pulumi.String("subnet-1"), pulumi.String("subnet-2")}
+				args.ClientSecurityGroupIDs = pulumi.StringArray{pulumi.String("sg-1")}
+				args.DataKeyArn = pulumi.String("arn:aws:kms:ap-northeast-1:111111111111:key/data")
+				args.LogsKeyArn = pulumi.String("arn:aws:kms:ap-northeast-1:111111111111:key/logs")
+				c.mutate(args)
+				a, err = NewEncryptedAurora(ctx, "aurora", args)
+				return nil
+			})
+			require.Error(t, err)
+			assert.Nil(t, a)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Contains(t, err.Error(), "encryptedaurora aurora: invalid arguments")
+			assert.Empty(t, rec.names, "nothing is registered when the arguments are invalid")
+		})
+	}
+	t.Run("nil args", func(t *testing.T) {
+		var err error
+		rec := record(t, func(ctx *pulumi.Context) error {
+			_, err = NewEncryptedAurora(ctx, "aurora", nil)
+			return nil
+		})
+		assert.ErrorContains(t, err, "args are required")
+		assert.Empty(t, rec.names)
+	})
+}
+
+// recorder is a minimal mock monitor that keeps what preview's graph does
+// not: the explicit dependencies of each registration. outputs adds
+// provider outputs by logical name.
+type recorder struct {
+	mu      sync.Mutex
+	names   []string
+	deps    map[string][]string
+	outputs map[string]resource.PropertyMap
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.deps == nil {
+		r.deps = map[string][]string{}
+	}
+	r.names = append(r.names, args.Name)
+	if rpc := args.RegisterRPC; rpc != nil {
+		deps := append([]string(nil), rpc.GetDependencies()...)
+		sort.Strings(deps)
+		r.deps[args.Name] = deps
+	}
+	outs := args.Inputs.Copy()
+	for k, v := range r.outputs[args.Name] {
+		outs[k] = v
+	}
+	return args.Name + "-id", outs, nil
+}
+
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("offline: %s", args.Token)
+}
+
+func record(t *testing.T, program pulumi.RunFunc) *recorder {
+	t.Helper()
+	rec := &recorder{}
+	require.NoError(t, pulumi.RunErr(program, pulumi.WithMocks("test", "test", rec)))
+	return rec
+}

@@ -1,0 +1,250 @@
+package restoretesting
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+)
+
+const (
+	restoreAccount = "333333333333"
+	region         = "ap-northeast-1"
+	sharedVault    = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+	dataKey        = "arn:aws:kms:ap-northeast-1:333333333333:key/data"
+	vpcID          = "vpc-0restore"
+
+	tPlan        = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+	tSelection   = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+	tSubnetGroup = "aws:rds/subnetGroup:SubnetGroup"
+	tSG          = "aws:ec2/securityGroup:SecurityGroup"
+	tRole        = "aws:iam/role:Role"
+	tAttachment  = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+)
+
+var isolatedSubnets = []string{"subnet-iso-a", "subnet-iso-c", "subnet-iso-d"}
+
+func validArgs() *Args {
+	return &Args{
+		AccountID:             restoreAccount,
+		PlanName:              "fintech_bunker_restore_test",
+		Schedule:              "cron(0 3 ? * SUN *)",
+		SelectionWindowDays:   7,
+		ValidationWindowHours: 4,
+		VaultArn:              pulumi.String(sharedVault),
+		VpcID:                 pulumi.String(vpcID),
+		IsolatedSubnetIDs:     pulumi.ToStringArray(isolatedSubnets),
+		KeyArn:                pulumi.String(dataKey),
+	}
+}
+
+func opts() preview.Options {
+	return preview.Options{Project: "test", Stack: "test", Account: restoreAccount, Region: region}
+}
+
+func run(t *testing.T, args *Args) (*graph.Graph, error) {
+	t.Helper()
+	return preview.Run(func(ctx *pulumi.Context) error {
+		_, err := NewRestoreTesting(ctx, "restore-testing", args)
+		return err
+	}, opts())
+}
+
+func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
+	t.Helper()
+	rs := g.OfType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+func TestPlanTestsOnlyTheSharedVault(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	plan := one(t, g, tPlan)
+	assert.Equal(t, "fintech_bunker_restore_test", plan.Inputs["name"])
+	assert.Equal(t, "cron(0 3 ? * SUN *)", plan.Inputs["scheduleExpression"])
+	sel := graph.Map(plan.Inputs["recoveryPointSelection"])
+	require.NotNil(t, sel)
+	assert.Equal(t, "LATEST_WITHIN_WINDOW", sel["algorithm"])
+	assert.Equal(t, []any{sharedVault}, sel["includeVaults"])
+	assert.Equal(t, []any{"SNAPSHOT"}, sel["recoveryPointTypes"])
+	assert.Equal(t, 7.0, sel["selectionWindowDays"])
+	_, excludes := sel["excludeVaults"]
+	assert.False(t, excludes)
+}
+
+func TestSelectionRestoresAuroraIntoTheIsolatedPlacement(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	plan := one(t, g, tPlan)
+	subnets := one(t, g, tSubnetGroup)
+	sg := one(t, g, tSG)
+	role := one(t, g, tRole)
+	sel := one(t, g, tSelection)
+
+	assert.Equal(t, "Aurora", sel.Inputs["protectedResourceType"])
+	assert.Equal(t, []any{"*"}, sel.Inputs["protectedResourceArns"])
+	assert.Equal(t, 4.0, sel.Inputs["validationWindowHours"])
+	assert.Equal(t, "fintech_bunker_restore_test", sel.Inputs["restoreTestingPlanName"])
+	assert.Equal(t, []string{plan.URN}, sel.PropertyDependencies["restoreTestingPlanName"])
+	assert.Equal(t, []string{role.URN}, sel.PropertyDependencies["iamRoleArn"])
+
+	overrides := graph.Map(sel.Inputs["restoreMetadataOverrides"])
+	require.NotNil(t, overrides)
+	assert.Len(t, overrides, 3)
+	assert.Equal(t, "restore-testing-isolated", subnets.Inputs["name"])
+	assert.Equal(t, subnets.Inputs["name"], overrides["dbSubnetGroupName"])
+	assert.Equal(t, dataKey, overrides["kmsKeyId"])
+	var sgIDs []string
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(overrides["vpcSecurityGroupIds"])), &sgIDs),
+		"vpcSecurityGroupIds is a JSON list in a string: %v", overrides["vpcSecurityGroupIds"])
+	assert.Equal(t, []string{sg.ID}, sgIDs)
+	assert.Regexp(t, `^sg-`, sg.ID)
+	assert.ElementsMatch(t, []string{subnets.URN, sg.URN}, sel.PropertyDependencies["restoreMetadataOverrides"])
+}
+
+func TestPlacementIsIsolated(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	subnets := one(t, g, tSubnetGroup)
+	assert.Equal(t, []any{"subnet-iso-a", "subnet-iso-c", "subnet-iso-d"}, subnets.Inputs["subnetIds"])
+
+	// No rules at all: the provider also revokes the default allow-all
+	// egress rule AWS adds to a new group.
+	sg := one(t, g, tSG)
+	assert.Equal(t, vpcID, sg.Inputs["vpcId"])
+	for _, k := range []string{"ingress", "egress"} {
+		assert.Empty(t, graph.List(sg.Inputs[k]), "security group %s", k)
+	}
+	assert.Empty(t, g.OfType(
+		"aws:ec2/securityGroupRule:SecurityGroupRule",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+		"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+	))
+}
+
+func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	role := one(t, g, tRole)
+	var trust struct {
+		Statement []struct {
+			Effect    string
+			Principal map[string]any
+			Action    any
+			Condition map[string]map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(role.Inputs["assumeRolePolicy"])), &trust))
+	require.Len(t, trust.Statement, 1)
+	assert.Equal(t, "Allow", trust.Statement[0].Effect)
+	assert.Equal(t, "sts:AssumeRole", trust.Statement[0].Action)
+	assert.Equal(t, map[string]any{"Service": "backup.amazonaws.com"}, trust.Statement[0].Principal)
+	assert.Equal(t, map[string]map[string]any{"StringEquals": {"aws:SourceAccount": restoreAccount}}, trust.Statement[0].Condition)
+	for _, k := range []string{"inlinePolicies", "managedPolicyArns"} {
+		_, has := role.Inputs[k]
+		assert.False(t, has, "role has %s", k)
+	}
+	assert.Empty(t, g.OfType("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/policyAttachment:PolicyAttachment"))
+
+	att := one(t, g, tAttachment)
+	assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores", att.Inputs["policyArn"])
+	assert.Equal(t, []string{role.URN}, att.PropertyDependencies["role"])
+}
+
+func TestChildrenAreParentedToTheComponent(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	comp := one(t, g, TypeToken)
+	var kids []string
+	for _, c := range g.Children(comp.URN) {
+		kids = append(kids, c.Type)
+	}
+	assert.ElementsMatch(t, []string{tSubnetGroup, tSG, tRole, tAttachment, tPlan, tSelection}, kids)
+	assert.Len(t, g.Resources, 7, "the component and its six children, nothing else")
+}
+
+func TestOutputs(t *testing.T) {
+	var rt *RestoreTesting
+	var planName, subnetGroup, sgID string
+	_, err := preview.Run(func(ctx *pulumi.Context) error {
+		var err error
+		rt, err = NewRestoreTesting(ctx, "restore-testing", validArgs())
+		if err != nil {
+			return err
+		}
+		rt.PlanName.ApplyT(func(v string) string { planName = v; return v })
+		rt.SubnetGroupName.ApplyT(func(v string) string { subnetGroup = v; return v })
+		rt.SecurityGroupID.ApplyT(func(v string) string { sgID = v; return v })
+		return nil
+	}, opts())
+	require.NoError(t, err)
+	assert.Equal(t, "fintech_bunker_restore_test", planName)
+	assert.Equal(t, "restore-testing-isolated", subnetGroup)
+	assert.Regexp(t, `^sg-`, sgID)
+}
+
+// In the restore stack the vault ARN comes from the bunker stack.
+func TestVaultArnFromStackReference(t *testing.T) {
+	const ref = "acme/fintech-resilience/bunker"
+	o := opts()
+	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": sharedVault}}
+	g, err := preview.Run(func(ctx *pulumi.Context) error {
+		bunker, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(ref)})
+		if err != nil {
+			return err
+		}
+		args := validArgs()
+		args.VaultArn = bunker.GetStringOutput(pulumi.String("airGappedVaultArn")).ApplyT(func(v string) string { return v }).(pulumi.StringOutput)
+		_, err = NewRestoreTesting(ctx, "restore-testing", args)
+		return err
+	}, o)
+	require.NoError(t, err)
+	stackRef := one(t, g, "pulumi:pulumi:StackReference")
+	plan := one(t, g, tPlan)
+	assert.Equal(t, []string{stackRef.URN}, plan.PropertyDependencies["recoveryPointSelection"])
+	assert.Equal(t, []any{sharedVault}, graph.Map(plan.Inputs["recoveryPointSelection"])["includeVaults"])
+}
+
+func TestRejectsBadArgs(t *testing.T) {
+	cases := map[string]struct {
+		mutate func(a *Args)
+		want   string
+	}{
+		"bad account":              {func(a *Args) { a.AccountID = "3333" }, `AccountID "3333"`},
+		"plan name with hyphen":    {func(a *Args) { a.PlanName = "fintech-restore" }, `PlanName "fintech-restore"`},
+		"empty plan name":          {func(a *Args) { a.PlanName = "" }, `PlanName ""`},
+		"bad cron":                 {func(a *Args) { a.Schedule = "rate(7 days)" }, `Schedule "rate(7 days)"`},
+		"selection window 0":       {func(a *Args) { a.SelectionWindowDays = 0 }, "SelectionWindowDays 0"},
+		"selection window 366":     {func(a *Args) { a.SelectionWindowDays = 366 }, "SelectionWindowDays 366"},
+		"validation window 0":      {func(a *Args) { a.ValidationWindowHours = 0 }, "ValidationWindowHours 0"},
+		"validation window 169":    {func(a *Args) { a.ValidationWindowHours = 169 }, "ValidationWindowHours 169"},
+		"nil vault":                {func(a *Args) { a.VaultArn = nil }, "VaultArn"},
+		"nil vpc":                  {func(a *Args) { a.VpcID = nil }, "VpcID"},
+		"nil subnets":              {func(a *Args) { a.IsolatedSubnetIDs = nil }, "IsolatedSubnetIDs"},
+		"nil key":                  {func(a *Args) { a.KeyArn = nil }, "KeyArn"},
+		"several problems at once": {func(a *Args) { a.SelectionWindowDays, a.ValidationWindowHours = 0, 0 }, "ValidationWindowHours 0"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			args := validArgs()
+			c.mutate(args)
+			g, err := run(t, args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "restoretesting restore-testing")
+			assert.Contains(t, err.Error(), c.want)
+			assert.Nil(t, g)
+		})
+	}
+	t.Run("nil args", func(t *testing.T) {
+		g, err := run(t, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "args are required")
+		assert.Nil(t, g)
+	})
+}
