@@ -133,6 +133,20 @@ func (r *reader) intIn(key string, def, lo, hi int) int {
 	return n
 }
 
+// floatIn reads an optional number within [lo, hi] in steps of 0.5.
+func (r *reader) floatIn(key string, def, lo, hi float64) float64 {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f < lo || f > hi || f*2 != float64(int(f*2)) {
+		r.fail(key, v, fmt.Sprintf("is not a number from %g to %g in steps of 0.5", lo, hi))
+		return def
+	}
+	return f
+}
+
 // optBool reads an optional boolean.
 func (r *reader) optBool(key string, def bool) bool {
 	v, ok := r.raw(key)

@@ -87,6 +87,8 @@ type Config struct {
 	Bunker             *Bunker
 	Backup             *Backup
 	Recovery           *Recovery
+	App                *App
+	Database           *Database
 }
 
 var (
@@ -148,8 +150,16 @@ func Load(get Getter, stack string) (*Config, error) {
 		c.Network = r.network()
 	}
 
+	if c.Role == RoleWorkload || c.Role == RoleRestore {
+		c.App = r.app()
+	}
 	if c.Role == RoleWorkload {
 		c.Backup = r.backup(c)
+		port := 0
+		if c.Network != nil {
+			port = c.Network.DatabasePort
+		}
+		c.Database = r.database(port)
 	}
 	if c.Role == RoleRestore {
 		c.Recovery = r.recovery(c)
