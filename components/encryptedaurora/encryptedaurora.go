@@ -44,6 +44,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -146,8 +148,15 @@ type Args struct {
 	// IsolatedSubnetIDs are the subnets of the DB subnet group: isolated
 	// subnets only (securevpc.SecureVPC.IsolatedSubnetIDs).
 	IsolatedSubnetIDs pulumi.StringArrayInput
-	// ClientSecurityGroupIDs are the only sources admitted, on Port.
-	ClientSecurityGroupIDs pulumi.StringArrayInput
+	// ClientSecurityGroupIDs are the only sources admitted, on Port (one
+	// ingress rule each). More clients can be admitted later with
+	// AllowClient, which breaks the cycle "clients need the database's
+	// security group, the database needs theirs".
+	ClientSecurityGroupIDs []pulumi.StringInput
+	// EndpointParameterName, when set, publishes the writer endpoint in an
+	// SSM String parameter the application reads (as an ECS secret), so the
+	// restore account's cut-over can repoint the same setting.
+	EndpointParameterName string
 	// DataKeyArn is the customer-managed key of storage, the master user
 	// secret and Performance Insights.
 	DataKeyArn pulumi.StringInput
@@ -162,6 +171,8 @@ type EncryptedAurora struct {
 	Cluster        *rds.Cluster
 	Instances      []*rds.ClusterInstance
 	SecurityGroup  *ec2.SecurityGroup
+	name           string
+	port           int
 	SubnetGroup    *rds.SubnetGroup
 	ParameterGroup *rds.ClusterParameterGroup
 	// LogGroups by log export name (postgresql, audit, error, slowquery).
@@ -174,6 +185,9 @@ type EncryptedAurora struct {
 	SecurityGroupID   pulumi.StringOutput
 	ClusterArn        pulumi.StringOutput
 	ClusterIdentifier pulumi.StringOutput
+	// EndpointParameterArn is the SSM parameter holding Endpoint (empty
+	// when EndpointParameterName is not set).
+	EndpointParameterArn pulumi.StringOutput
 }
 
 var (
@@ -332,11 +346,12 @@ func (a *Args) Validate() error {
 	} else if s, ok := a.IsolatedSubnetIDs.(pulumi.StringArray); ok && len(s) < 2 {
 		add("IsolatedSubnetIDs must name at least 2 subnets (a DB subnet group spans two zones), got %d", len(s))
 	}
-	if a.ClientSecurityGroupIDs == nil {
-		add("ClientSecurityGroupIDs are required")
-	} else if s, ok := a.ClientSecurityGroupIDs.(pulumi.StringArray); ok && len(s) == 0 {
-		add("ClientSecurityGroupIDs must name at least one security group")
+	for i, c := range a.ClientSecurityGroupIDs {
+		if c == nil {
+			add("ClientSecurityGroupIDs[%d] is nil", i)
+		}
 	}
+
 	if a.DataKeyArn == nil {
 		add("DataKeyArn (a customer-managed key) is required")
 	}
@@ -434,15 +449,8 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
 		Description: pulumi.String(fmt.Sprintf("Aurora %s: port %d from client security groups only", id, port)),
-		Ingress: ec2.SecurityGroupIngressArray{
-			ec2.SecurityGroupIngressArgs{
-				Description:    pulumi.String("database clients"),
-				Protocol:       pulumi.String("tcp"),
-				FromPort:       pulumi.Int(port),
-				ToPort:         pulumi.Int(port),
-				SecurityGroups: args.ClientSecurityGroupIDs,
-			},
-		},
+		// Ingress comes only from separate rules, one per client security
+		// group (never inline: inline and separate rules fight).
 		// The database opens no connections: no egress at all.
 		Egress:              ec2.SecurityGroupEgressArray{},
 		RevokeRulesOnDelete: pulumi.Bool(true),
@@ -452,6 +460,12 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return nil, wrap("security group", err)
 	}
 	a.SecurityGroup, a.SecurityGroupID = sg, sg.ID().ToStringOutput()
+	a.name, a.port = name, port
+	for i, c := range args.ClientSecurityGroupIDs {
+		if err := a.AllowClient(ctx, fmt.Sprintf("client-%d", i), c); err != nil {
+			return nil, err
+		}
+	}
 
 	params := TLSParameters(args.Engine)
 	var paramArgs rds.ClusterParameterGroupParameterArray
@@ -585,6 +599,20 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return *secrets[0].SecretArn
 	}).(pulumi.StringOutput)
 
+	a.EndpointParameterArn = pulumi.String("").ToStringOutput()
+	if args.EndpointParameterName != "" {
+		param, err := ssm.NewParameter(ctx, name+"-endpoint", &ssm.ParameterArgs{
+			Name:        pulumi.String(args.EndpointParameterName),
+			Type:        pulumi.String("String"),
+			Value:       a.Endpoint,
+			Description: pulumi.String("Writer endpoint of " + id + " (read by the application)"),
+			Tags:        tags,
+		}, parent)
+		if err != nil {
+			return nil, wrap("endpoint parameter", err)
+		}
+		a.EndpointParameterArn = param.Arn
+	}
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
 		"endpoint": a.Endpoint, "readerEndpoint": a.ReaderEndpoint, "port": a.Port,
 		"secretArn": a.SecretArn, "securityGroupId": a.SecurityGroupID,
@@ -594,3 +622,25 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	}
 	return a, nil
 }
+
+// AllowClient admits the database port from one more client security group
+// (a child ingress rule named <name>-from-<label>). It is the only way in:
+// no CIDR is ever admitted.
+func (a *EncryptedAurora) AllowClient(ctx *pulumi.Context, label string, clientSecurityGroupID pulumi.StringInput) error {
+	if clientSecurityGroupID == nil || !labelRE.MatchString(label) {
+		return fmt.Errorf("encryptedaurora %s: AllowClient needs a security group id and a label of lower-case letters, digits and '-' (got %q)", a.name, label)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, a.name+"-from-"+label, &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           a.SecurityGroup.ID(),
+		ReferencedSecurityGroupId: clientSecurityGroupID,
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(a.port),
+		ToPort:                    pulumi.Int(a.port),
+		Description:               pulumi.String("database clients: " + label),
+	}, pulumi.Parent(a)); err != nil {
+		return fmt.Errorf("encryptedaurora %s: client %s: %w", a.name, label, err)
+	}
+	return nil
+}
+
+var labelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)

@@ -270,6 +270,26 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 			Sid: "ServiceUse" + sidPart(svc), Effect: "Allow",
 			Action: useActions, Resource: "*",
 		}
+		if svc == "fargate" {
+			// Fargate ephemeral storage: data keys only for ECS clusters of
+			// this account, and grants that only decrypt.
+			st.Principal = map[string]any{"Service": "fargate.amazonaws.com"}
+			st.Action = []string{"kms:GenerateDataKeyWithoutPlaintext"}
+			st.Condition = map[string]map[string]any{
+				"StringEquals": {"kms:EncryptionContext:aws:ecs:clusterAccount": account},
+			}
+			doc.Statement = append(doc.Statement, st, statement{
+				Sid: "ServiceGrantFargate", Effect: "Allow",
+				Principal: map[string]any{"Service": "fargate.amazonaws.com"},
+				Action:    []string{"kms:CreateGrant"},
+				Resource:  "*",
+				Condition: map[string]map[string]any{
+					"StringEquals":              {"kms:EncryptionContext:aws:ecs:clusterAccount": account},
+					"ForAllValues:StringEquals": {"kms:GrantOperations": []string{"Decrypt"}},
+				},
+			})
+			continue
+		}
 		if svc == "logs" {
 			st.Principal = map[string]any{"Service": fmt.Sprintf("logs.%s.amazonaws.com", region)}
 			st.Condition = map[string]map[string]any{

@@ -72,7 +72,7 @@ var (
 	acmRE        = regexp.MustCompile(`^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
 	envKeyRE     = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
 	secretishRE  = regexp.MustCompile(`(?i)(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL)`)
-	jobNameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
+	jobNameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	scheduleRE   = regexp.MustCompile(`^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$`)
 	httpsRepoRE  = regexp.MustCompile(`^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/-]+$`)
 	hostnameRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)

@@ -84,11 +84,16 @@ type Config struct {
 	NotificationEmails []string
 	GuardDutyFrequency string
 	Tags               map[string]string
-	Bunker             *Bunker
-	Backup             *Backup
-	Recovery           *Recovery
-	App                *App
-	Database           *Database
+	// Provider pinning, reused for explicit providers (e.g. us-east-1).
+	AssumeRoleArn     string
+	AssumeRoleSession string
+	Profile           string
+	DefaultTags       map[string]string
+	Bunker            *Bunker
+	Backup            *Backup
+	Recovery          *Recovery
+	App               *App
+	Database          *Database
 }
 
 var (
@@ -230,7 +235,17 @@ func (r *reader) checkProviderPinning(c *Config) {
 		}
 	}
 	assume, hasAssume := r.raw("aws:assumeRole")
-	_, hasProfile := r.raw("aws:profile")
+	profile, hasProfile := r.raw("aws:profile")
+	c.Profile = profile
+	if raw, ok := r.raw("aws:defaultTags"); ok {
+		var dt struct {
+			Tags map[string]string `json:"tags"`
+		}
+		if err := json.Unmarshal([]byte(raw), &dt); err != nil {
+			r.fail("aws:defaultTags", raw, "is not {tags: {name: value}}")
+		}
+		c.DefaultTags = dt.Tags
+	}
 	if !hasAssume && !hasProfile {
 		r.missing("aws:assumeRole", "a role to assume in this stack's account ({roleArn: ...}), or aws:profile")
 	}
@@ -244,6 +259,7 @@ func (r *reader) checkProviderPinning(c *Config) {
 			r.fail("aws:assumeRole", assume, "is not an object with roleArn")
 			return
 		}
+		c.AssumeRoleArn, c.AssumeRoleSession = ar.RoleArn, ar.SessionName
 		m := roleArnRE.FindStringSubmatch(ar.RoleArn)
 		switch {
 		case m == nil:

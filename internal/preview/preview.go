@@ -245,6 +245,13 @@ func (m *mocks) computed(typ, logical, id string, inputs map[string]any) map[str
 		out["arn"] = arn("rds", "cluster:"+name)
 		out["endpoint"] = fmt.Sprintf("%s.cluster-%s.%s.rds.amazonaws.com", name, hash(acct, 12), region)
 		out["readerEndpoint"] = fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", name, hash(acct, 12), region)
+		if b, _ := graph.Bool(inputs["manageMasterUserPassword"]); b {
+			out["masterUserSecrets"] = []any{map[string]any{
+				"secretArn":    arn("secretsmanager", fmt.Sprintf("secret:rds!cluster-%s-%s", hash(id, 8), hash(id+"s", 6))),
+				"kmsKeyId":     graph.Str(inputs["masterUserSecretKmsKeyId"]),
+				"secretStatus": "active",
+			}}
+		}
 	case "aws:guardduty/detector:Detector":
 		out["arn"] = arn("guardduty", "detector/"+id)
 	case "aws:ram/resourceShare:ResourceShare":

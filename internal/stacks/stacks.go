@@ -4,6 +4,7 @@ package stacks
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -11,6 +12,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/airgappedvault"
 	"github.com/fintech-resilience/fintech-resilience/components/backupprotection"
 	"github.com/fintech-resilience/fintech-resilience/components/baseline"
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
 	"github.com/fintech-resilience/fintech-resilience/components/restoretesting"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
@@ -48,13 +50,14 @@ func purposes(cfg *config.Config) []keyring.Purpose {
 	logs := keyring.Purpose{Name: KeyLogs, Description: "CloudWatch log groups", ServicePrincipals: []string{"logs"}}
 	notify := keyring.Purpose{
 		Name: KeyNotifications, Description: "SNS topics and SQS queues",
-		ViaServices:       []string{"sns", "sqs"},
+		ViaServices:       []string{"scheduler", "sns", "sqs"},
 		ServicePrincipals: []string{"backup", "cloudwatch", "events"},
 	}
 	backup := keyring.Purpose{Name: KeyBackup, Description: "AWS Backup vaults", ViaServices: []string{"backup"}}
 	data := keyring.Purpose{
 		Name: KeyData, Description: "Databases, secrets, volumes and container storage",
-		ViaServices: []string{"ec2", "ecs", "rds", "secretsmanager", "ssm"},
+		ViaServices:       []string{"apprunner", "dynamodb", "ec2", "ecs", "lambda", "rds", "secretsmanager", "ssm"},
+		ServicePrincipals: []string{"fargate"},
 	}
 	switch cfg.Role {
 	case config.RoleBunker:
@@ -135,7 +138,8 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if _, err = network(ctx, cfg, keys); err != nil {
+	vpc, err := network(ctx, cfg, keys)
+	if err != nil {
 		return err
 	}
 	b := cfg.Backup
@@ -170,7 +174,55 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("backupVaultArn", bp.VaultArn)
 	ctx.Export("backupPlanArn", bp.PlanArn)
 	ctx.Export("bunkerCopyVaultArn", copyVault.ToStringOutput())
+
+	dataKey, err := keys.Key(KeyData)
+	if err != nil {
+		return err
+	}
+	logsKey, err := keys.Key(KeyLogs)
+	if err != nil {
+		return err
+	}
+	d := cfg.Database
+	db, err := encryptedaurora.NewEncryptedAurora(ctx, "db", &encryptedaurora.Args{
+		ClusterIdentifier: "fintech-bank", Engine: d.Engine, EngineVersion: d.EngineVersion,
+		MinCapacity: d.MinCapacity, MaxCapacity: d.MaxCapacity, InstanceCount: d.InstanceCount,
+		AvailabilityZones: cfg.AvailabilityZones, Port: cfg.Network.DatabasePort, DatabaseName: d.Name,
+		BackupRetentionDays: d.BackupRetentionDays, BackupTags: bp.SelectionTags,
+		LogRetentionDays: d.LogRetentionDays, VpcID: vpc.VpcID, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
+		EndpointParameterName: DatabaseEndpointParameter, DataKeyArn: dataKey.Arn, LogsKeyArn: logsKey.Arn,
+	})
+	if err != nil {
+		return err
+	}
+	app, err := application(ctx, cfg, keys, vpc, dbAccess{
+		EndpointParameterArn: db.EndpointParameterArn, SecretArn: db.SecretArn,
+		SecurityGroupID: db.SecurityGroupID, Port: cfg.Network.DatabasePort, Name: d.Name,
+	})
+	if err != nil {
+		return err
+	}
+	for _, label := range sortedLabels(app.ClientSecurityGroups) {
+		if err := db.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+	}
+	ctx.Export("databaseEndpoint", db.Endpoint)
+	ctx.Export("databaseClusterArn", db.ClusterArn)
 	return nil
+}
+
+// DatabaseEndpointParameter is the SSM parameter the application reads its
+// database host from, in the workload and (after cut-over) restore account.
+const DatabaseEndpointParameter = "/fintech/bank/db-endpoint"
+
+func sortedLabels(m map[string]pulumi.StringOutput) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // bunkerRef reads outputs of the bunker stack, creating the stack reference

@@ -1,0 +1,447 @@
+package edge
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/components/apiservice"
+	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
+	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+	"github.com/fintech-resilience/fintech-resilience/policy/rules"
+)
+
+const (
+	tWebACL     = "aws:wafv2/webAcl:WebAcl"
+	tWafLogging = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+	tLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
+	tVpcOrigin  = "aws:cloudfront/vpcOrigin:VpcOrigin"
+	tDist       = "aws:cloudfront/distribution:Distribution"
+	tLB         = "aws:lb/loadBalancer:LoadBalancer"
+
+	albArn   = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/api/0123456789abcdef"
+	albDNS   = "internal-api-123456.ap-northeast-1.elb.amazonaws.com"
+	wafKey   = "arn:aws:kms:us-east-1:111111111111:key/waf"
+	edgeCert = "arn:aws:acm:us-east-1:111111111111:certificate/edge"
+
+	usEast1ProviderURN = "urn:pulumi:test::test::pulumi:providers:aws::us-east-1"
+)
+
+var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
+
+// validArgs returns arguments without the provider; run adds it.
+func validArgs() *Args {
+	return &Args{
+		AlbArn:        pulumi.String(albArn),
+		AlbDnsName:    pulumi.String(albDNS),
+		WafLogsKeyArn: pulumi.String(wafKey),
+	}
+}
+
+// program creates the us-east-1 provider and the Edge "edge".
+func program(args *Args, withProvider bool) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		if args != nil && withProvider {
+			p, err := aws.NewProvider(ctx, "us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+			if err != nil {
+				return err
+			}
+			args.EdgeProvider = p
+		}
+		_, err := NewEdge(ctx, "edge", args)
+		return err
+	}
+}
+
+func run(t *testing.T, args *Args) (*graph.Graph, error) {
+	t.Helper()
+	return preview.Run(program(args, true), opts)
+}
+
+func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
+	t.Helper()
+	rs := g.OfType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+func in(r *graph.Resource, path ...string) any {
+	v, _ := r.Input(path...)
+	return v
+}
+
+func m(v any) map[string]any { return graph.Map(v) }
+
+// accountLevel are rules about the account, not about a component (the
+// baseline component creates the GuardDuty detector).
+var accountLevel = map[string]bool{"guardduty-enabled": true}
+
+func assertNoMandatoryViolations(t *testing.T, g *graph.Graph) {
+	t.Helper()
+	for _, v := range rules.Evaluate(g, rules.All(), nil) {
+		if v.Enforcement == rules.Mandatory && !accountLevel[v.Policy] {
+			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
+		}
+	}
+}
+
+// providerRecorder is a minimal mock that records the provider reference
+// ("<provider urn>::<id>") each resource was registered with; the preview
+// graph does not carry providers.
+type providerRecorder struct {
+	mu        sync.Mutex
+	providers map[string]string
+}
+
+func (p *providerRecorder) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	p.mu.Lock()
+	p.providers[a.TypeToken+"::"+a.Name] = a.Provider
+	p.mu.Unlock()
+	outs := a.Inputs.Copy()
+	outs["arn"] = resource.NewStringProperty("arn:aws:mock:::" + a.Name)
+	return a.Name + "-id", outs, nil
+}
+
+func (p *providerRecorder) Call(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("no invokes offline: %s", a.Token)
+}
+
+func recordProviders(t *testing.T, prog pulumi.RunFunc) map[string]string {
+	t.Helper()
+	rec := &providerRecorder{providers: map[string]string{}}
+	require.NoError(t, pulumi.RunErr(prog, pulumi.WithMocks("test", "test", rec)))
+	return rec.providers
+}
+
+func TestEdge(t *testing.T) {
+	g, err := run(t, validArgs())
+	require.NoError(t, err)
+	comp := one(t, g, TypeToken)
+
+	// Web ACL: CLOUDFRONT scope, allow by default, managed groups + rate rule.
+	acl := one(t, g, tWebACL)
+	assert.Equal(t, comp.URN, acl.Parent)
+	assert.Equal(t, "CLOUDFRONT", in(acl, "scope"))
+	assert.Equal(t, "edge", in(acl, "name"))
+	assert.Equal(t, map[string]any{"allow": map[string]any{}}, in(acl, "defaultAction"))
+	assert.Equal(t, map[string]any{"cloudwatchMetricsEnabled": true, "metricName": "edge", "sampledRequestsEnabled": true}, in(acl, "visibilityConfig"))
+	rulesIn := graph.List(in(acl, "rules"))
+	require.Len(t, rulesIn, 5)
+	for i, want := range DefaultManagedRuleGroups {
+		r := m(rulesIn[i])
+		assert.Equal(t, want, r["name"])
+		assert.Equal(t, float64(10*(i+1)), r["priority"])
+		assert.Equal(t, map[string]any{"none": map[string]any{}}, r["overrideAction"], want)
+		assert.Nil(t, r["action"], want)
+		assert.Equal(t, map[string]any{"name": want, "vendorName": "AWS"}, m(r["statement"])["managedRuleGroupStatement"])
+		assert.Equal(t, want, m(r["visibilityConfig"])["metricName"])
+		assert.Equal(t, true, m(r["visibilityConfig"])["cloudwatchMetricsEnabled"])
+	}
+	rate := m(rulesIn[4])
+	assert.Equal(t, RateLimitRuleName, rate["name"])
+	assert.Equal(t, 50.0, rate["priority"])
+	assert.Equal(t, map[string]any{"block": map[string]any{}}, rate["action"])
+	rbs := m(m(rate["statement"])["rateBasedStatement"])
+	assert.Equal(t, 2000.0, rbs["limit"])
+	assert.Equal(t, "IP", rbs["aggregateKeyType"])
+
+	// WAF logs: CMK log group aws-waf-logs-*.
+	lg := one(t, g, tLogGroup)
+	assert.Equal(t, comp.URN, lg.Parent)
+	assert.Equal(t, "aws-waf-logs-edge", in(lg, "name"))
+	assert.Equal(t, wafKey, in(lg, "kmsKeyId"))
+	assert.Equal(t, 365.0, in(lg, "retentionInDays"))
+	logging := one(t, g, tWafLogging)
+	assert.Equal(t, []string{acl.URN}, logging.PropertyDependencies["resourceArn"])
+	assert.Equal(t, []string{lg.URN}, logging.PropertyDependencies["logDestinationConfigs"])
+	assert.Equal(t, acl.Outputs["arn"], in(logging, "resourceArn"))
+
+	// VPC origin to the ALB, HTTP inside the VPC by default.
+	vo := one(t, g, tVpcOrigin)
+	assert.Equal(t, comp.URN, vo.Parent)
+	assert.Equal(t, map[string]any{
+		"name": "edge", "arn": albArn, "httpPort": 80.0, "httpsPort": 443.0,
+		"originProtocolPolicy": "http-only",
+		"originSslProtocols":   map[string]any{"items": []any{"TLSv1.2"}, "quantity": 1.0},
+	}, in(vo, "vpcOriginEndpointConfig"))
+
+	// Distribution.
+	d := one(t, g, tDist)
+	assert.Equal(t, comp.URN, d.Parent)
+	assert.Equal(t, true, in(d, "enabled"))
+	assert.Equal(t, "http2and3", in(d, "httpVersion"))
+	assert.Equal(t, true, in(d, "isIpv6Enabled"))
+	assert.Equal(t, "PriceClass_200", in(d, "priceClass"))
+	assert.Equal(t, acl.Outputs["arn"], in(d, "webAclId"))
+	assert.Equal(t, []string{acl.URN}, d.PropertyDependencies["webAclId"])
+	assert.Equal(t, []*graph.Resource{acl}, g.Refs(d, "webAclId", tWebACL))
+	origins := graph.List(in(d, "origins"))
+	require.Len(t, origins, 1)
+	o := m(origins[0])
+	assert.Equal(t, OriginID, o["originId"])
+	assert.Equal(t, albDNS, o["domainName"])
+	assert.Equal(t, map[string]any{"vpcOriginId": vo.ID, "originKeepaliveTimeout": 5.0, "originReadTimeout": 30.0}, o["vpcOriginConfig"])
+	assert.Nil(t, o["customOriginConfig"])
+	assert.Equal(t, []*graph.Resource{vo}, g.Refs(d, "origins", tVpcOrigin))
+	dcb := m(in(d, "defaultCacheBehavior"))
+	assert.Equal(t, OriginID, dcb["targetOriginId"])
+	assert.Equal(t, "redirect-to-https", dcb["viewerProtocolPolicy"])
+	assert.ElementsMatch(t, []any{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}, dcb["allowedMethods"])
+	assert.ElementsMatch(t, []any{"GET", "HEAD"}, dcb["cachedMethods"])
+	assert.Equal(t, "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", dcb["cachePolicyId"])
+	assert.Equal(t, "b689b0a8-53d0-40ab-baf2-68738e2966ac", dcb["originRequestPolicyId"])
+	assert.Equal(t, "67f7725c-6f97-4210-82d7-5512b31e9d03", dcb["responseHeadersPolicyId"])
+	assert.Nil(t, dcb["forwardedValues"])
+	assert.Equal(t, map[string]any{"cloudfrontDefaultCertificate": true}, in(d, "viewerCertificate"))
+	assert.Equal(t, map[string]any{"geoRestriction": map[string]any{"restrictionType": "none"}}, in(d, "restrictions"))
+	assert.Nil(t, in(d, "aliases"))
+	assert.Nil(t, in(d, "loggingConfig"))
+
+	assertNoMandatoryViolations(t, g)
+}
+
+func TestEdgeOptions(t *testing.T) {
+	zero := 0
+	args := validArgs()
+	args.WafLogsKeyArn = nil
+	args.RateLimitPer5Min = &zero
+	args.ManagedRuleGroups = []string{CommonRuleSet, SQLiRuleSet}
+	args.OriginHTTPS = true
+	args.OriginKeepaliveTimeout = 10
+	args.OriginReadTimeout = 60
+	args.Aliases = []string{"api.example.co.jp"}
+	args.CertificateArn = pulumi.String(edgeCert)
+	args.GeoRestrictionCountries = []string{"JP", "AU"}
+	args.PriceClass = "PriceClass_All"
+	args.LoggingBucket = "cf-logs.s3.amazonaws.com"
+	args.LoggingPrefix = "edge/"
+	g, err := run(t, args)
+	require.NoError(t, err)
+
+	assert.Empty(t, g.OfType(tLogGroup), "no WAF log group without a key")
+	assert.Empty(t, g.OfType(tWafLogging))
+	acl := one(t, g, tWebACL)
+	rulesIn := graph.List(in(acl, "rules"))
+	require.Len(t, rulesIn, 2, "two groups, no rate rule")
+	assert.Equal(t, CommonRuleSet, m(rulesIn[0])["name"])
+	assert.Equal(t, SQLiRuleSet, m(rulesIn[1])["name"])
+
+	vo := one(t, g, tVpcOrigin)
+	assert.Equal(t, "https-only", in(vo, "vpcOriginEndpointConfig", "originProtocolPolicy"))
+
+	d := one(t, g, tDist)
+	assert.Equal(t, []any{"api.example.co.jp"}, in(d, "aliases"))
+	assert.Equal(t, map[string]any{
+		"acmCertificateArn": edgeCert, "sslSupportMethod": "sni-only", "minimumProtocolVersion": "TLSv1.2_2021",
+	}, in(d, "viewerCertificate"))
+	assert.Equal(t, map[string]any{"restrictionType": "whitelist", "locations": []any{"AU", "JP"}}, in(d, "restrictions", "geoRestriction"))
+	assert.Equal(t, "PriceClass_All", in(d, "priceClass"))
+	assert.Equal(t, map[string]any{"bucket": "cf-logs.s3.amazonaws.com", "prefix": "edge/", "includeCookies": false}, in(d, "loggingConfig"))
+	assert.Equal(t, 10.0, in(d, "origins").([]any)[0].(map[string]any)["vpcOriginConfig"].(map[string]any)["originKeepaliveTimeout"])
+	assert.Equal(t, 60.0, in(d, "origins").([]any)[0].(map[string]any)["vpcOriginConfig"].(map[string]any)["originReadTimeout"])
+	assertNoMandatoryViolations(t, g)
+}
+
+func TestEdgeUsesTheUsEast1Provider(t *testing.T) {
+	providers := recordProviders(t, program(validArgs(), true))
+	for _, res := range []string{tWebACL + "::edge-waf", tLogGroup + "::edge-waf-logs", tWafLogging + "::edge-waf-logging"} {
+		p, ok := providers[res]
+		require.True(t, ok, res)
+		assert.True(t, strings.HasPrefix(p, usEast1ProviderURN+"::"), "%s uses %q", res, p)
+	}
+	for _, res := range []string{tVpcOrigin + "::edge-vpc-origin", tDist + "::edge-cdn"} {
+		assert.False(t, strings.HasPrefix(providers[res], usEast1ProviderURN), "%s is global, default provider", res)
+	}
+}
+
+func TestEdgeRejectsBadArgs(t *testing.T) {
+	neg, big := -1, 2000000001
+	cases := map[string]struct {
+		mutate func(a *Args)
+		want   string
+	}{
+		"no alb arn":            {func(a *Args) { a.AlbArn = nil }, "AlbArn is required"},
+		"no alb dns":            {func(a *Args) { a.AlbDnsName = nil }, "AlbDnsName is required"},
+		"empty groups":          {func(a *Args) { a.ManagedRuleGroups = []string{} }, "ManagedRuleGroups must name at least one group"},
+		"unknown group":         {func(a *Args) { a.ManagedRuleGroups = []string{"AWSManagedRulesLinuxRuleSet"} }, `unknown group "AWSManagedRulesLinuxRuleSet"`},
+		"duplicate group":       {func(a *Args) { a.ManagedRuleGroups = []string{SQLiRuleSet, SQLiRuleSet} }, "listed twice"},
+		"negative rate":         {func(a *Args) { a.RateLimitPer5Min = &neg }, "RateLimitPer5Min -1"},
+		"huge rate":             {func(a *Args) { a.RateLimitPer5Min = &big }, "RateLimitPer5Min 2000000001"},
+		"bad keepalive":         {func(a *Args) { a.OriginKeepaliveTimeout = 61 }, "OriginKeepaliveTimeout 61"},
+		"bad read timeout":      {func(a *Args) { a.OriginReadTimeout = -5 }, "OriginReadTimeout -5"},
+		"waf key not us-east-1": {func(a *Args) { a.WafLogsKeyArn = pulumi.String("arn:aws:kms:ap-northeast-1:111111111111:key/x") }, "must be a KMS key in us-east-1"},
+		"bad waf retention":     {func(a *Args) { a.WafLogRetentionDays = 10 }, "WafLogRetentionDays 10"},
+		"retention no logging":  {func(a *Args) { a.WafLogsKeyArn = nil; a.WafLogRetentionDays = 30 }, "WafLogRetentionDays is set but WafLogsKeyArn is not"},
+		"cert not us-east-1": {func(a *Args) {
+			a.CertificateArn = pulumi.String("arn:aws:acm:ap-northeast-1:1:certificate/x")
+			a.Aliases = []string{"a.example.com"}
+		}, "must be an ACM certificate in us-east-1"},
+		"cert without aliases":    {func(a *Args) { a.CertificateArn = pulumi.String(edgeCert) }, "CertificateArn is set but Aliases is empty"},
+		"aliases without cert":    {func(a *Args) { a.Aliases = []string{"a.example.com"} }, "Aliases need CertificateArn"},
+		"bad alias":               {func(a *Args) { a.Aliases = []string{"not a host"}; a.CertificateArn = pulumi.String(edgeCert) }, `Aliases: "not a host"`},
+		"bad country":             {func(a *Args) { a.GeoRestrictionCountries = []string{"jpn"} }, `GeoRestrictionCountries: "jpn"`},
+		"bad price class":         {func(a *Args) { a.PriceClass = "PriceClass_50" }, `PriceClass "PriceClass_50"`},
+		"bad logging bucket":      {func(a *Args) { a.LoggingBucket = "cf-logs" }, `LoggingBucket "cf-logs"`},
+		"prefix without bucket":   {func(a *Args) { a.LoggingPrefix = "x/" }, "LoggingPrefix is set but LoggingBucket is not"},
+		"two problems in one err": {func(a *Args) { a.AlbArn = nil; a.PriceClass = "x" }, `AlbArn is required; PriceClass "x"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			args := validArgs()
+			c.mutate(args)
+			g, err := run(t, args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Nil(t, g)
+		})
+	}
+	t.Run("no provider", func(t *testing.T) {
+		g, err := preview.Run(program(validArgs(), false), opts)
+		require.ErrorContains(t, err, "EdgeProvider (an aws provider for us-east-1) is required")
+		assert.Nil(t, g)
+	})
+	t.Run("bad name", func(t *testing.T) {
+		_, err := preview.Run(func(ctx *pulumi.Context) error {
+			p, err := aws.NewProvider(ctx, "us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+			if err != nil {
+				return err
+			}
+			a := validArgs()
+			a.EdgeProvider = p
+			_, err = NewEdge(ctx, "edge web", a)
+			return err
+		}, opts)
+		require.ErrorContains(t, err, `name "edge web"`)
+	})
+	t.Run("nil args", func(t *testing.T) {
+		_, err := preview.Run(program(nil, true), opts)
+		require.ErrorContains(t, err, "args are required")
+	})
+}
+
+// TestApiServiceBehindEdge wires SecureVPC, ApiService and Edge together the
+// way the workload stack does and checks the combined graph.
+func TestApiServiceBehindEdge(t *testing.T) {
+	prog := func(ctx *pulumi.Context) error {
+		east, err := aws.NewProvider(ctx, "us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+		if err != nil {
+			return err
+		}
+		key := func(name string) (*kms.Key, error) {
+			return kms.NewKey(ctx, name, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
+		}
+		logsKey, err := key("logs-key")
+		if err != nil {
+			return err
+		}
+		dataKey, err := key("data-key")
+		if err != nil {
+			return err
+		}
+		wafKey, err := kms.NewKey(ctx, "waf-logs-key", &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)}, pulumi.Provider(east))
+		if err != nil {
+			return err
+		}
+		net, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
+			CidrBlock: "10.10.0.0/16", SubnetPrefixLength: 20,
+			AvailabilityZones: []string{"ap-northeast-1a", "ap-northeast-1c"},
+			NatGateways:       securevpc.NatNone, ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
+			AccountID: "111111111111", Region: "ap-northeast-1",
+			FlowLogRetentionDays: 365, FlowLogKeyArn: logsKey.Arn,
+		})
+		if err != nil {
+			return err
+		}
+		api, err := apiservice.NewApiService(ctx, "api", &apiservice.Args{
+			ServiceName: "api", AccountID: "111111111111", Region: "ap-northeast-1",
+			VpcID: net.VpcID, PrivateSubnetIDs: net.PrivateSubnetIDs,
+			Image:           pulumi.String("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/api:1"),
+			CpuArchitecture: apiservice.ArchARM64, Cpu: 512, Memory: 1024, AppPort: 8080, DesiredCount: 2,
+			Environment: map[string]string{"APP_ENV": "prod"},
+			DataKeyArn:  dataKey.Arn, LogsKeyArn: logsKey.Arn, LogRetentionDays: 365,
+			ListenerPort: 443, CertificateArn: pulumi.String("arn:aws:acm:ap-northeast-1:111111111111:certificate/alb"),
+			HealthCheckPath: "/healthz", CloudFrontPrefixListID: "pl-58a04531",
+		})
+		if err != nil {
+			return err
+		}
+		_, err = NewEdge(ctx, "edge", &Args{
+			EdgeProvider: east, AlbArn: api.AlbArn, AlbDnsName: api.AlbDnsName, OriginHTTPS: true,
+			WafLogsKeyArn: wafKey.Arn,
+		})
+		return err
+	}
+	g, err := preview.Run(prog, opts)
+	require.NoError(t, err)
+
+	// No internet-facing load balancer.
+	lbs := g.OfType(tLB, "aws:alb/loadBalancer:LoadBalancer")
+	require.NotEmpty(t, lbs)
+	for _, lb := range lbs {
+		assert.Equal(t, true, in(lb, "internal"), lb.Name)
+	}
+	alb := lbs[0]
+
+	// The distribution's web ACL is the Edge's CLOUDFRONT ACL...
+	d := one(t, g, tDist)
+	acls := g.Refs(d, "webAclId", tWebACL)
+	require.Len(t, acls, 1)
+	assert.Equal(t, "CLOUDFRONT", in(acls[0], "scope"))
+	assert.Equal(t, one(t, g, TypeToken).URN, acls[0].Parent)
+	// ...created with the us-east-1 provider (recorded by a second run).
+	providers := recordProviders(t, prog)
+	assert.True(t, strings.HasPrefix(providers[tWebACL+"::edge-waf"], usEast1ProviderURN+"::"), providers[tWebACL+"::edge-waf"])
+
+	// The distribution reaches the ALB only through the VPC origin.
+	vo := one(t, g, tVpcOrigin)
+	assert.Equal(t, []*graph.Resource{vo}, g.Refs(d, "origins", tVpcOrigin))
+	assert.Equal(t, []*graph.Resource{alb}, g.Refs(vo, "vpcOriginEndpointConfig", tLB))
+	assert.Equal(t, "https-only", in(vo, "vpcOriginEndpointConfig", "originProtocolPolicy"))
+	assert.Equal(t, alb.Outputs["arn"], in(vo, "vpcOriginEndpointConfig", "arn"))
+
+	// The ALB's security group admits no CIDR, only the CloudFront prefix list.
+	sgs := g.Refs(alb, "securityGroups", "aws:ec2/securityGroup:SecurityGroup")
+	require.Len(t, sgs, 1)
+	albSG := sgs[0]
+	assert.Empty(t, in(albSG, "ingress"))
+	assert.Empty(t, g.ReferencedBy(albSG, "aws:ec2/securityGroupRule:SecurityGroupRule", "securityGroupId"))
+	ingress := g.ReferencedBy(albSG, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "securityGroupId")
+	require.Len(t, ingress, 1)
+	assert.Equal(t, "pl-58a04531", in(ingress[0], "prefixListId"))
+	assert.Empty(t, in(ingress[0], "cidrIpv4"))
+	assert.Empty(t, in(ingress[0], "cidrIpv6"))
+	assert.Empty(t, in(ingress[0], "referencedSecurityGroupId"))
+	assert.Equal(t, 443.0, in(ingress[0], "fromPort"))
+
+	// The tasks run in the VPC's private subnets.
+	svc := one(t, g, "aws:ecs/service:Service")
+	var private []any
+	for _, sn := range g.OfType("aws:ec2/subnet:Subnet") {
+		if strings.Contains(sn.Name, "private") {
+			private = append(private, sn.ID)
+		}
+	}
+	require.Len(t, private, 2)
+	assert.ElementsMatch(t, private, in(svc, "networkConfiguration", "subnets"))
+	assert.ElementsMatch(t, private, in(alb, "subnets"))
+
+	// The origin's domain name is the ALB's DNS name (not computed by the
+	// mocks, so checked through the dependency).
+	assert.ElementsMatch(t, []string{alb.URN, vo.URN}, d.PropertyDependencies["origins"])
+
+	// The rules that guard this design pass, and nothing mandatory fails.
+	for _, v := range rules.Evaluate(g, rules.All(), nil) {
+		if v.Enforcement == rules.Mandatory && !accountLevel[v.Policy] {
+			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/apiservice"
+	"github.com/fintech-resilience/fintech-resilience/components/apprunnerapi"
+	"github.com/fintech-resilience/fintech-resilience/components/batch"
+	"github.com/fintech-resilience/fintech-resilience/components/edge"
+	"github.com/fintech-resilience/fintech-resilience/components/frontend"
+	"github.com/fintech-resilience/fintech-resilience/components/keyring"
+	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
+	cfgpkg "github.com/fintech-resilience/fintech-resilience/internal/config"
+)
+
+// ServiceName names the API's ECS cluster, service and task family in both
+// the workload and the restore account.
+const ServiceName = "bank-api"
+
+// dbAccess is how the application reaches its database.
+type dbAccess struct {
+	// EndpointParameterArn is the SSM parameter with the writer endpoint.
+	EndpointParameterArn pulumi.StringInput
+	// SecretArn is the RDS-managed master secret ("" when not known, as in
+	// the restore account, where the application uses IAM authentication).
+	SecretArn pulumi.StringInput
+	// SecurityGroupID is the database's security group (egress target).
+	SecurityGroupID pulumi.StringInput
+	Port            int
+	Name            string
+}
+
+// appOut is what the application exposes to the rest of the stack.
+type appOut struct {
+	// ClientSecurityGroups must be admitted by the database.
+	ClientSecurityGroups map[string]pulumi.StringOutput
+}
+
+// usEast1 is an aws provider for CloudFront-scope resources, pinned to the
+// same account and role as the stack's default provider.
+func usEast1(ctx *pulumi.Context, cfg *cfgpkg.Config) (*aws.Provider, error) {
+	args := &aws.ProviderArgs{
+		Region:            pulumi.String("us-east-1"),
+		AllowedAccountIds: pulumi.StringArray{pulumi.String(cfg.AccountID)},
+	}
+	if cfg.AssumeRoleArn != "" {
+		args.AssumeRole = aws.ProviderAssumeRoleArgs{
+			RoleArn:     pulumi.String(cfg.AssumeRoleArn),
+			SessionName: pulumi.String(cfg.AssumeRoleSession),
+		}
+	}
+	if cfg.Profile != "" {
+		args.Profile = pulumi.String(cfg.Profile)
+	}
+	if len(cfg.DefaultTags) > 0 {
+		args.DefaultTags = aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(cfg.DefaultTags)}
+	}
+	p, err := aws.NewProvider(ctx, "us-east-1", args)
+	if err != nil {
+		return nil, fmt.Errorf("us-east-1 provider: %w", err)
+	}
+	return p, nil
+}
+
+// application builds the API (ECS behind CloudFront + WAF, or App Runner),
+// the optional front end and the scheduled batch.
+func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing, vpc *securevpc.SecureVPC, db dbAccess) (*appOut, error) {
+	a := cfg.App
+	dataKey, err := keys.Key(KeyData)
+	if err != nil {
+		return nil, err
+	}
+	logsKey, err := keys.Key(KeyLogs)
+	if err != nil {
+		return nil, err
+	}
+	notifyKey, err := keys.Key(KeyNotifications)
+	if err != nil {
+		return nil, err
+	}
+	out := &appOut{ClientSecurityGroups: map[string]pulumi.StringOutput{}}
+
+	// Database settings reach the containers as ECS secrets (SSM / Secrets
+	// Manager references), never as plain environment values.
+	secrets := map[string]pulumi.StringInput{"DB_HOST": db.EndpointParameterArn}
+	secretArns := []pulumi.StringInput{db.EndpointParameterArn}
+	env := map[string]string{"DB_PORT": fmt.Sprint(db.Port), "DB_NAME": db.Name}
+	if db.SecretArn != nil {
+		secrets["DB_USER"] = pulumi.Sprintf("%s:username::", db.SecretArn)
+		secrets["DB_PASSWORD"] = pulumi.Sprintf("%s:password::", db.SecretArn)
+		secretArns = append(secretArns, db.SecretArn)
+		env["DB_AUTH"] = "password"
+	} else {
+		env["DB_AUTH"] = "iam"
+	}
+	for k, v := range a.Environment {
+		env[k] = v
+	}
+
+	switch a.APIMode {
+	case cfgpkg.APIModeAppRunner:
+		plain := map[string]string{}
+		for k, v := range env {
+			plain[k] = v
+		}
+		api, err := apprunnerapi.NewAppRunnerApi(ctx, "api", &apprunnerapi.Args{
+			ServiceName: ServiceName, Image: a.Image, Port: cfg.Network.AppPort,
+			Cpu: "1 vCPU", Memory: "2 GB", Environment: plain, HealthCheckPath: a.HealthCheckPath,
+			PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
+			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
+			MinSize: a.AppRunnerMinSize, MaxSize: a.AppRunnerMaxSize, MaxConcurrency: 100,
+			DataKeyArn: dataKey.Arn, ManagedRuleGroups: a.WafManagedGroups, RateLimit: maxInt(a.WafRateLimit, 100),
+			AccountID: cfg.AccountID,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.ClientSecurityGroups["api"] = api.ConnectorSecurityGroupID
+		ctx.Export("apiUrl", api.ServiceURL)
+	default:
+		api, err := apiservice.NewApiService(ctx, "api", &apiservice.Args{
+			ServiceName: ServiceName, AccountID: cfg.AccountID, Region: cfg.Region,
+			VpcID: vpc.VpcID, PrivateSubnetIDs: vpc.PrivateSubnetIDs,
+			Image: pulumi.String(a.Image), CpuArchitecture: a.CpuArchitecture,
+			Cpu: a.Cpu, Memory: a.Memory, AppPort: cfg.Network.AppPort, DesiredCount: a.DesiredCount,
+			Environment: env, Secrets: secrets, SecretArns: secretArns,
+			DataKeyArn: dataKey.Arn, LogsKeyArn: logsKey.Arn, LogRetentionDays: a.LogRetentionDays,
+			ListenerPort: listenerPort(a), CertificateArn: optString(a.AlbCertificateArn),
+			HealthCheckPath: a.HealthCheckPath, CloudFrontPrefixListID: a.OriginPrefixListID,
+			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.ClientSecurityGroups["api"] = api.TaskSecurityGroupID
+		provider, err := usEast1(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		rate := a.WafRateLimit
+		e, err := edge.NewEdge(ctx, "edge", &edge.Args{
+			EdgeProvider: provider, AlbArn: api.AlbArn, AlbDnsName: api.AlbDnsName,
+			OriginHTTPS: a.AlbCertificateArn != "", ManagedRuleGroups: a.WafManagedGroups, RateLimitPer5Min: &rate,
+			Aliases: a.EdgeAliases, CertificateArn: optString(a.EdgeCertificateArn),
+		})
+		if err != nil {
+			return nil, err
+		}
+		ctx.Export("cloudFrontDomain", e.DistributionDomainName)
+		ctx.Export("webAclArn", e.WebAclArn)
+
+		if len(a.BatchJobs) > 0 {
+			jobs := make([]batch.Job, 0, len(a.BatchJobs))
+			for _, j := range a.BatchJobs {
+				jobs = append(jobs, batch.Job{Name: j.Name, Schedule: j.Schedule, Command: j.Command})
+			}
+			batchSecrets := map[string]string{}
+			b, err := batch.NewBatch(ctx, "batch", &batch.Args{
+				ClusterArn: api.ClusterArn, PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
+				Image: a.Image, CpuArchitecture: a.CpuArchitecture, Cpu: a.BatchCpu, Memory: a.BatchMem,
+				LogsKeyArn: logsKey.Arn, QueueKeyArn: notifyKey.Arn, LogRetentionDays: a.LogRetentionDays,
+				DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
+				Secrets: batchSecrets, Jobs: jobs, AccountID: cfg.AccountID, Region: cfg.Region,
+			})
+			if err != nil {
+				return nil, err
+			}
+			out.ClientSecurityGroups["batch"] = b.TaskSecurityGroupID
+		}
+	}
+
+	if a.FrontendRepository != "" {
+		// Validated present by config.Load; it stays a secret end to end.
+		raw, _ := ctx.GetConfig(cfgpkg.Namespace + ":frontendAccessToken")
+		token := pulumi.ToSecret(pulumi.String(raw)).(pulumi.StringOutput)
+		if _, err := frontend.NewFrontend(ctx, "web", &frontend.Args{
+			Name: "bank-web", Repository: a.FrontendRepository, Branch: a.FrontendBranch,
+			AccessTokenSecret: token,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func listenerPort(a *cfgpkg.App) int {
+	if a.AlbCertificateArn != "" {
+		return 443
+	}
+	return 80
+}
+
+func optString(s string) pulumi.StringInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
