@@ -620,7 +620,8 @@ func TestOutputs(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out.endpoint, "fintech-core.cluster-"), out.endpoint)
 	assert.True(t, strings.HasPrefix(out.reader, "fintech-core.cluster-ro-"), out.reader)
 	assert.Equal(t, 5432, out.port)
-	assert.Equal(t, "", out.secret, "no secret reported: the guard gives an empty ARN, not a panic")
+	// The mocks report the RDS-managed secret like RDS does.
+	assert.True(t, strings.HasPrefix(out.secret, "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:rds!cluster-"), out.secret)
 	assert.Equal(t, sg.ID, out.sg)
 	assert.Equal(t, "arn:aws:rds:ap-northeast-1:111111111111:cluster:fintech-core", out.arn)
 	assert.Equal(t, "fintech-core", out.identifier)

@@ -42,6 +42,18 @@ type Recovery struct {
 	TestSchedule              string
 	TestSelectionWindowDays   int
 	TestValidationWindowHours int
+	// The restore workflow.
+	ClusterPrefix          string
+	Engine                 string
+	EngineVersion          string
+	InstanceCount          int
+	MinCapacity            float64
+	MaxCapacity            float64
+	PollIntervalSeconds    int
+	TimeoutSeconds         int
+	ApprovalTimeoutSeconds int
+	VerifyQuery            string
+	VerifyDatabase         string
 }
 
 var (
@@ -175,5 +187,25 @@ func (r *reader) recovery(c *Config) *Recovery {
 	rc.TestSchedule = r.cron("restoreTestSchedule", "cron(0 3 ? * SUN *)")
 	rc.TestSelectionWindowDays = r.intIn("restoreTestSelectionWindowDays", 7, 1, 365)
 	rc.TestValidationWindowHours = r.intIn("restoreTestValidationWindowHours", 4, 1, 168)
+
+	rc.ClusterPrefix = r.optStr("restoreClusterPrefix", "restored-bank")
+	if !clusterPrefixRE.MatchString(rc.ClusterPrefix) || len(rc.ClusterPrefix) > 24 {
+		r.fail("restoreClusterPrefix", rc.ClusterPrefix, "must be 1-24 lower-case letters, digits or single hyphens, starting with a letter")
+	}
+	rc.Engine = r.oneOf("restoreEngine", "aurora-postgresql", "aurora-postgresql", "aurora-mysql")
+	rc.EngineVersion = r.optStr("restoreEngineVersion", "")
+	rc.InstanceCount = r.intIn("restoreInstanceCount", 2, 1, 9)
+	rc.MinCapacity = r.floatIn("restoreMinCapacity", 0.5, 0.5, 256)
+	rc.MaxCapacity = r.floatIn("restoreMaxCapacity", 16, 1, 256)
+	if rc.MaxCapacity < rc.MinCapacity {
+		r.fail("restoreMaxCapacity", fmt.Sprint(rc.MaxCapacity), "is below restoreMinCapacity")
+	}
+	rc.PollIntervalSeconds = r.intIn("restorePollIntervalSeconds", 60, 10, 3600)
+	rc.TimeoutSeconds = r.intIn("restoreTimeoutSeconds", 21600, 600, 172800)
+	rc.ApprovalTimeoutSeconds = r.intIn("restoreApprovalTimeoutSeconds", 86400, 300, 604800)
+	rc.VerifyQuery = r.optStr("restoreVerifyQuery", "SELECT 1")
+	rc.VerifyDatabase = r.optStr("restoreVerifyDatabase", "bank")
 	return rc
 }
+
+var clusterPrefixRE = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)

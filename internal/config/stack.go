@@ -94,6 +94,7 @@ type Config struct {
 	Recovery          *Recovery
 	App               *App
 	Database          *Database
+	Isolation         *Isolation
 }
 
 var (
@@ -157,6 +158,7 @@ func Load(get Getter, stack string) (*Config, error) {
 
 	if c.Role == RoleWorkload || c.Role == RoleRestore {
 		c.App = r.app()
+		c.Isolation = r.isolation(c.Network)
 	}
 	if c.Role == RoleWorkload {
 		c.Backup = r.backup(c)

@@ -124,9 +124,13 @@ func PreviewStack(dir, stack, configFile string) (*graph.Graph, *config.Config, 
 	if err != nil {
 		return nil, nil, err
 	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("project directory %s: %w", dir, err)
+	}
 	g, err := preview.Run(pulumi.RunFunc(stacks.Run), preview.Options{
 		Project: sf.Project, Stack: stack, Config: sf.Config, SecretKeys: sf.SecretKeys,
-		Account: cfg.AccountID, Region: cfg.Region, StackOutputs: refs,
+		Account: cfg.AccountID, Region: cfg.Region, StackOutputs: refs, RootDirectory: root,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("stack %s: program failed: %w", stack, err)

@@ -36,6 +36,8 @@ type Options struct {
 	// Account and Region build the ARNs the mocks return.
 	Account string
 	Region  string
+	// RootDirectory is the project directory (where Pulumi.yaml is).
+	RootDirectory string
 	// StackOutputs answer stack references: referenced stack name to its
 	// outputs. A reference to a stack not listed has no outputs.
 	StackOutputs map[string]map[string]string
@@ -48,6 +50,7 @@ func Run(program pulumi.RunFunc, opts Options) (*graph.Graph, error) {
 		info.Config = opts.Config
 		info.ConfigSecretKeys = opts.SecretKeys
 		info.DryRun = true
+		info.RootDirectory = opts.RootDirectory
 	})
 	if err != nil {
 		return nil, err

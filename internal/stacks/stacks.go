@@ -12,9 +12,12 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/airgappedvault"
 	"github.com/fintech-resilience/fintech-resilience/components/backupprotection"
 	"github.com/fintech-resilience/fintech-resilience/components/baseline"
+	"github.com/fintech-resilience/fintech-resilience/components/dbfirewall"
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
+	"github.com/fintech-resilience/fintech-resilience/components/isolationresponder"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
 	"github.com/fintech-resilience/fintech-resilience/components/restoretesting"
+	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
 )
@@ -56,7 +59,7 @@ func purposes(cfg *config.Config) []keyring.Purpose {
 	backup := keyring.Purpose{Name: KeyBackup, Description: "AWS Backup vaults", ViaServices: []string{"backup"}}
 	data := keyring.Purpose{
 		Name: KeyData, Description: "Databases, secrets, volumes and container storage",
-		ViaServices:       []string{"apprunner", "dynamodb", "ec2", "ecs", "lambda", "rds", "secretsmanager", "ssm"},
+		ViaServices:       []string{"apprunner", "backup", "dynamodb", "ec2", "ecs", "lambda", "rds", "secretsmanager", "ssm", "states"},
 		ServicePrincipals: []string{"fargate"},
 	}
 	switch cfg.Role {
@@ -122,6 +125,7 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 		FlowLogKeyArn:        logsKey.Arn,
 
 		ReconcileNaclAssociations: n.ReconcileNaclAssociations,
+		InterfaceEndpoints:        extraEndpoints(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -131,6 +135,15 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 	ctx.Export("networkAclIds", vpc.NetworkAclIDs)
 	ctx.Export("routeTableIds", vpc.RouteTableIDs)
 	return vpc, nil
+}
+
+// extraEndpoints are the interface endpoints beyond SecureVPC's defaults:
+// the restore workflow's functions run in the isolated tier.
+func extraEndpoints(cfg *config.Config) []string {
+	if cfg.Role == config.RoleRestore {
+		return []string{"backup", "rds", "rds-data"}
+	}
+	return nil
 }
 
 func workload(ctx *pulumi.Context, cfg *config.Config) error {
@@ -209,6 +222,36 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	ctx.Export("databaseEndpoint", db.Endpoint)
 	ctx.Export("databaseClusterArn", db.ClusterArn)
+	return responder(ctx, cfg, keys, vpc, pulumi.StringArray{db.ClusterIdentifier})
+}
+
+// responder builds the GuardDuty isolation responder for the stack's VPC.
+func responder(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing, vpc *securevpc.SecureVPC, clusters pulumi.StringArrayInput) error {
+	iso := cfg.Isolation
+	tiers := map[string]pulumi.StringArrayInput{}
+	for _, t := range []string{"public", "private", "isolated"} {
+		if t == "public" && !cfg.Network.Public() {
+			continue
+		}
+		tiers[t] = vpc.SubnetIDs.MapIndex(pulumi.String(t))
+	}
+	root := moduleRoot(ctx)
+	r, err := isolationresponder.NewIsolationResponder(ctx, "isolation", &isolationresponder.Args{
+		AccountID: cfg.AccountID, Region: cfg.Region, VpcID: vpc.VpcID, TierSubnetIDs: tiers,
+		BlastRadiusTiers: iso.BlastRadiusTiers, ForensicsCIDRs: iso.ForensicsCIDRs,
+		SeverityThreshold: iso.SeverityThreshold, ImmediateSeverity: iso.ImmediateSeverity,
+		FindingTypePrefixes: iso.FindingTypePrefixes, ApprovalTimeoutHours: iso.ApprovalTimeoutHours,
+		AuroraClusterIDs: clusters,
+		DataKeyArn:       keys.Arns.MapIndex(pulumi.String(KeyData)), LogsKeyArn: keys.Arns.MapIndex(pulumi.String(KeyLogs)),
+		NotificationKeyArn: keys.Arns.MapIndex(pulumi.String(KeyNotifications)),
+		NotificationEmails: cfg.NotificationEmails, ModuleRoot: root, LogRetentionDays: 731,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("quarantineNaclId", r.QuarantineNaclID)
+	ctx.Export("isolationFunctionArns", r.FunctionArns)
+	ctx.Export("isolationReleaseRoleArn", r.ReleaseRoleArn)
 	return nil
 }
 
@@ -329,5 +372,64 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	ctx.Export("bunkerVaultArn", vaultArn.ToStringOutput())
 	ctx.Export("restoreTestingPlan", rt.PlanName)
-	return nil
+
+	// The rebuilt application: same components and config shape as the
+	// workload, but no database: the restore workflow creates it from a
+	// recovery point, and only an approved cut-over points the application
+	// at it (through the SSM parameter the workflow owns).
+	fw, err := dbfirewall.NewDatabaseFirewall(ctx, "restored-db", &dbfirewall.Args{
+		VpcID: vpc.VpcID, Port: cfg.Network.DatabasePort,
+	})
+	if err != nil {
+		return err
+	}
+	logsKey, err := keys.Key(KeyLogs)
+	if err != nil {
+		return err
+	}
+	notifyKey, err := keys.Key(KeyNotifications)
+	if err != nil {
+		return err
+	}
+	wf, err := restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", &restoreworkflow.Args{
+		AccountID: cfg.AccountID, Region: cfg.Region, VaultArn: vaultArn,
+		SubnetGroupName: rt.SubnetGroupName, SecurityGroupIDs: pulumi.StringArray{fw.SecurityGroupID},
+		KeyArn: dataKey.Arn, LogsKeyArn: logsKey.Arn, NotificationKeyArn: notifyKey.Arn,
+		NotificationEmails: cfg.NotificationEmails, ClusterIdentifierPrefix: rc.ClusterPrefix,
+		Engine: rc.Engine, EngineVersion: rc.EngineVersion, InstanceCount: rc.InstanceCount,
+		MinCapacity: rc.MinCapacity, MaxCapacity: rc.MaxCapacity, PollIntervalSeconds: rc.PollIntervalSeconds,
+		TimeoutSeconds: rc.TimeoutSeconds, ApprovalTimeoutSeconds: rc.ApprovalTimeoutSeconds,
+		VerifyQuery: rc.VerifyQuery, VerifyDatabase: rc.VerifyDatabase,
+		CutoverParameterName: DatabaseEndpointParameter,
+		EcsClusterArn:        pulumi.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", cfg.Region, cfg.AccountID, ServiceName),
+		EcsServiceName:       pulumi.String(ServiceName),
+		VpcID:                vpc.VpcID, VpcCidrBlock: cfg.Network.VpcCIDR, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
+		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
+	})
+	if err != nil {
+		return err
+	}
+	app, err := application(ctx, cfg, keys, vpc, dbAccess{
+		EndpointParameterArn: pulumi.Sprintf("arn:aws:ssm:%s:%s:parameter%s", cfg.Region, cfg.AccountID, DatabaseEndpointParameter),
+		SecurityGroupID:      fw.SecurityGroupID, Port: cfg.Network.DatabasePort, Name: rc.VerifyDatabase,
+	})
+	if err != nil {
+		return err
+	}
+	for _, label := range sortedLabels(app.ClientSecurityGroups) {
+		if err := fw.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+	}
+	ctx.Export("restoreStateMachineArn", wf.StateMachineArn)
+	ctx.Export("restoreTopicArn", wf.TopicArn)
+	ctx.Export("cutoverParameterName", wf.CutoverParameterName)
+	return responder(ctx, cfg, keys, vpc, pulumi.StringArray{})
+}
+
+func moduleRoot(ctx *pulumi.Context) string {
+	if root := ctx.RootDirectory(); root != "" {
+		return root
+	}
+	return "."
 }

@@ -1,0 +1,178 @@
+package isolationresponder
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// State names of the approval state machine.
+const (
+	StateAskForApproval    = "AskForApproval"
+	StateCheckApproval     = "CheckApproval"
+	StateMissingApprover   = "MissingApprover"
+	StateIsolate           = "Isolate"
+	StateNotifyNotApproved = "NotifyNotApproved"
+	StateNotApproved       = "NotApproved"
+)
+
+// RejectError is the error name a human gives to reject an isolation
+// (aws stepfunctions send-task-failure --error Rejected).
+const RejectError = "Rejected"
+
+// ApprovalSpec is what the approval state machine definition needs.
+type ApprovalSpec struct {
+	Partition string
+	Region    string
+	// TopicArn receives the approval request and the "not isolated" notice.
+	TopicArn string
+	// IsolateFunctionArn is invoked with the approved finding.
+	IsolateFunctionArn string
+	// TimeoutSeconds is how long a request waits for an answer.
+	TimeoutSeconds int
+}
+
+// formatTemplate turns a Go text with %s placeholders into a States.Format
+// template: the characters ' { } \ are escaped, then %s becomes {}.
+func formatTemplate(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, `{`, `\{`, `}`, `\}`)
+	return "'" + strings.ReplaceAll(r.Replace(s), "%s", "{}") + "'"
+}
+
+func statesFormat(template string, args ...string) string {
+	return fmt.Sprintf("States.Format(%s, %s)", formatTemplate(template), strings.Join(args, ", "))
+}
+
+// ApprovalDefinition returns the Amazon States Language definition of the
+// approval workflow, started by the isolate function with
+// {"finding": <GuardDuty event>}:
+//
+//	AskForApproval (SNS publish, waits for the task token; times out)
+//	  -> CheckApproval (the answer names who approved)
+//	  -> Isolate (invokes the isolate function with action isolate-approved)
+//
+// A rejection, a timeout, an answer without approvedBy or a failed isolation
+// goes to NotifyNotApproved (SNS) and ends in the NotApproved Fail state.
+// The finding stays at $.finding throughout (every result has its own
+// ResultPath).
+func ApprovalDefinition(s ApprovalSpec) (string, error) {
+	if s.TopicArn == "" || s.IsolateFunctionArn == "" || s.TimeoutSeconds <= 0 || s.Partition == "" {
+		return "", fmt.Errorf("approval definition: topic, function, partition and a positive timeout are required")
+	}
+	hours := s.TimeoutSeconds / 3600
+	ask := fmt.Sprintf(`GuardDuty finding %%s (%%s, severity %%s) in account %%s, region %%s asks for the network isolation of the affected subnets. Its severity is below the immediate-isolation level, so a human decides.
+
+Title: %%s
+
+APPROVE (the subnets are moved to the quarantine network ACL at once):
+aws stepfunctions send-task-success --region %s --task-token '%%s' --task-output '{"approvedBy":"YOUR-NAME"}'
+
+REJECT (nothing is isolated):
+aws stepfunctions send-task-failure --region %s --task-token '%%s' --error %s --cause 'REASON'
+
+Without an answer within %d hour(s) the request expires and nothing is isolated.`, s.Region, s.Region, RejectError, hours)
+	notApplied := `Isolation for GuardDuty finding %s was NOT carried out (rejected, expired, no approver named, or the isolation failed). Details: %s`
+
+	snsRetry := map[string]any{
+		// Only service errors: a rejection (Rejected) or an expiry
+		// (States.Timeout) must never ask again.
+		"ErrorEquals":     []string{"SNS.SdkClientException", "SNS.AmazonSNSException", "SNS.InternalErrorException", "SNS.ThrottledException", "SNS.KMSThrottlingException"},
+		"IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2,
+	}
+	toNotify := []map[string]any{{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": StateNotifyNotApproved}}
+	states := map[string]any{
+		StateAskForApproval: map[string]any{
+			"Type":     "Task",
+			"Comment":  "Ask a human; the answer (send-task-success output) lands at $.approval.",
+			"Resource": fmt.Sprintf("arn:%s:states:::sns:publish.waitForTaskToken", s.Partition),
+			"Parameters": map[string]any{
+				"TopicArn": s.TopicArn,
+				"Subject":  "Approval needed: network isolation after a GuardDuty finding",
+				"Message.$": statesFormat(ask,
+					"$.finding.detail.id", "$.finding.detail.type", "$.finding.detail.severity",
+					"$.finding.account", "$.finding.region", "$.finding.detail.title",
+					"$$.Task.Token", "$$.Task.Token"),
+			},
+			"TimeoutSeconds": s.TimeoutSeconds,
+			"ResultPath":     "$.approval",
+			"Retry":          []map[string]any{snsRetry},
+			"Catch":          toNotify,
+			"Next":           StateCheckApproval,
+		},
+		StateCheckApproval: map[string]any{
+			"Type": "Choice",
+			"Choices": []map[string]any{{
+				"And": []map[string]any{
+					{"Variable": "$.approval.approvedBy", "IsPresent": true},
+					{"Variable": "$.approval.approvedBy", "IsString": true},
+				},
+				"Next": StateIsolate,
+			}},
+			"Default": StateMissingApprover,
+		},
+		StateMissingApprover: map[string]any{
+			"Type":       "Pass",
+			"Result":     map[string]any{"Error": "MissingApprover", "Cause": "the approval did not name who approved (approvedBy)"},
+			"ResultPath": "$.error",
+			"Next":       StateNotifyNotApproved,
+		},
+		StateIsolate: map[string]any{
+			"Type":     "Task",
+			"Resource": fmt.Sprintf("arn:%s:states:::lambda:invoke", s.Partition),
+			"Parameters": map[string]any{
+				"FunctionName": s.IsolateFunctionArn,
+				"Payload": map[string]any{
+					"action":       "isolate-approved",
+					"approvedBy.$": "$.approval.approvedBy",
+					"finding.$":    "$.finding",
+				},
+			},
+			"TimeoutSeconds": 300,
+			"ResultSelector": map[string]any{"result.$": "$.Payload"},
+			"ResultPath":     "$.isolation",
+			"Retry": []map[string]any{
+				{
+					"ErrorEquals":     []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"},
+					"IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
+				},
+				{
+					// An INCOMPLETE isolation fails the invocation; the
+					// function is idempotent, so try again.
+					"ErrorEquals":     []string{"States.TaskFailed"},
+					"IntervalSeconds": 30, "MaxAttempts": 2, "BackoffRate": 2,
+				},
+			},
+			"Catch": toNotify,
+			"End":   true,
+		},
+		StateNotifyNotApproved: map[string]any{
+			"Type":     "Task",
+			"Resource": fmt.Sprintf("arn:%s:states:::sns:publish", s.Partition),
+			"Parameters": map[string]any{
+				"TopicArn":  s.TopicArn,
+				"Subject":   "Network isolation NOT carried out",
+				"Message.$": statesFormat(notApplied, "$.finding.detail.id", "States.JsonToString($.error)"),
+			},
+			"ResultPath": nil,
+			"Retry": []map[string]any{{
+				"ErrorEquals": []string{"States.ALL"}, "IntervalSeconds": 5, "MaxAttempts": 5, "BackoffRate": 2,
+			}},
+			"Next": StateNotApproved,
+		},
+		StateNotApproved: map[string]any{
+			"Type":  "Fail",
+			"Error": "IsolationNotApproved",
+			"Cause": "the isolation was rejected, expired or failed; see the notification",
+		},
+	}
+	def := map[string]any{
+		"Comment": "Human approval before isolating subnets for a high (not critical) GuardDuty finding.",
+		"StartAt": StateAskForApproval,
+		"States":  states,
+	}
+	out, err := json.Marshal(def)
+	if err != nil {
+		return "", fmt.Errorf("approval definition: %w", err)
+	}
+	return string(out), nil
+}

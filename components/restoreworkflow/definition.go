@@ -1,0 +1,500 @@
+package restoreworkflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
+)
+
+// State names of the workflow (tests and the runbook refer to them).
+const (
+	StateApplyDefaults    = "ApplyDefaults"
+	StateNameRestore      = "NameRestore"
+	StatePick             = "PickRecoveryPoint"
+	StateStartRestore     = "StartRestoreJob"
+	StateWaitRestore      = "WaitForRestoreJob"
+	StateDescribeRestore  = "DescribeRestoreJob"
+	StateRestoreStatus    = "RestoreJobStatus"
+	StateRestoreJobFailed = "RecordRestoreJobFailure"
+	StateConfigureCluster = "ConfigureCluster"
+	StateInitInstances    = "InitInstances"
+	StateWaitInstances    = "WaitForInstances"
+	StateInstanceFailed   = "RecordInstanceFailure"
+	StateEnableDataAPI    = "EnableDataApi"
+	StateVerify           = "VerifyRestore"
+	StateNotifyRestored   = "NotifyRestored"
+	StateAwaitApproval    = "AwaitCutoverApproval"
+	StatePutParameter     = "CutoverWriteEndpoint"
+	StateUpdateService    = "CutoverRedeployService"
+	StateNotifyCutover    = "NotifyCutover"
+	StateSucceeded        = "RestoreComplete"
+	StateNotifyFailure    = "NotifyFailure"
+	StateFailed           = "RestoreFailed"
+	ErrorCutoverRejected  = "CutoverRejected"
+	ErrorRestoreJobFailed = "RestoreJobFailed"
+	ErrorInstanceFailed   = "InstanceFailed"
+	restoreResultPath     = "$.restore"
+	failureResultPath     = "$.error"
+	maxInstanceCount      = 9
+	cutoverMarginSeconds  = 3600
+)
+
+// CreateInstanceState is the name of the state creating instance i (1-based).
+func CreateInstanceState(i int) string { return fmt.Sprintf("CreateInstance%d", i) }
+
+// CheckInstanceState is the name of the state describing instance i.
+func CheckInstanceState(i int) string { return fmt.Sprintf("CheckInstance%d", i) }
+
+// InstanceReadyState is the name of the choice on instance i's status.
+func InstanceReadyState(i int) string { return fmt.Sprintf("Instance%dReady", i) }
+
+// CutoverStates change what the application uses; they must only run after
+// the approval task.
+var CutoverStates = []string{StatePutParameter, StateUpdateService, StateNotifyCutover, StateSucceeded}
+
+// DefinitionParams are the resolved values the definition is built from.
+type DefinitionParams struct {
+	Region                  string
+	PickFunctionArn         string
+	VerifyFunctionArn       string
+	VaultArn                string
+	RestoreRoleArn          string
+	SubnetGroupName         string
+	SecurityGroupIDs        []string
+	KeyArn                  string
+	Engine                  string
+	EngineVersion           string
+	ClusterIdentifierPrefix string
+	InstanceCount           int
+	MinCapacity             float64
+	MaxCapacity             float64
+	PollIntervalSeconds     int
+	RestoreTimeoutSeconds   int
+	ApprovalTimeoutSeconds  int
+	VerifyQuery             string
+	VerifyDatabase          string
+	TopicArn                string
+	CutoverParameterName    string
+	EcsClusterArn           string
+	EcsServiceName          string
+}
+
+// TotalTimeoutSeconds is the state machine's TimeoutSeconds: the restore
+// budget, the approval window and an hour for the cut-over.
+func (p DefinitionParams) TotalTimeoutSeconds() int {
+	return p.RestoreTimeoutSeconds + p.ApprovalTimeoutSeconds + cutoverMarginSeconds
+}
+
+// Retry policies. Lambda errors named by functions/internal/restore:
+// AWSError is retried, VerificationError a few times (a new cluster may need
+// minutes before the Data API answers), RecoveryPointError and InputError
+// never.
+var lambdaTransient = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "AWSError"}
+
+func backoff(errs []string, interval, attempts int) asl.Retrier {
+	return asl.Retrier{ErrorEquals: errs, IntervalSeconds: interval, MaxAttempts: attempts, BackoffRate: 2, MaxDelaySeconds: 300}
+}
+
+// sdkTransient are the errors of an AWS SDK integration worth retrying for
+// a call that is not idempotent: the service's generic exception
+// (throttling, internal errors) and client-side faults.
+func sdkTransient(svc string, extra ...string) []string {
+	out := []string{svc + "." + svc + "Exception", svc + ".SdkClientException"}
+	for _, e := range extra {
+		out = append(out, svc+"."+e)
+	}
+	return out
+}
+
+// Idempotent calls (describe, put with overwrite, notifications) retry any
+// task failure; States.TaskFailed does not match States.Timeout.
+var anyTaskFailure = []string{"States.TaskFailed"}
+
+func catchAll() []asl.Catcher {
+	return []asl.Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: failureResultPath, Next: StateNotifyFailure}}
+}
+
+// intrinsicLiteral escapes a constant for use inside an intrinsic
+// function's string literal.
+func intrinsicLiteral(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, `{`, `\{`, `}`, `\}`)
+	return r.Replace(s)
+}
+
+// Definition builds the restore workflow. Validate it with asl.Validate (Marshal does).
+func Definition(p DefinitionParams) (*asl.StateMachine, error) {
+	if p.InstanceCount < 1 || p.InstanceCount > maxInstanceCount {
+		return nil, fmt.Errorf("instance count %d is outside 1 to %d", p.InstanceCount, maxInstanceCount)
+	}
+	sgs, err := json.Marshal(p.SecurityGroupIDs)
+	if err != nil {
+		return nil, fmt.Errorf("security group list: %w", err)
+	}
+	states := map[string]asl.State{}
+	clusterID := "$.cluster.identifier"
+	instanceID := func(i int) string { return fmt.Sprintf("States.Format('{}-%d', %s)", i, clusterID) }
+
+	// 1. Input {"recoveryPointArn"?}: default it to "" (latest), and name
+	// the restore after the execution, so every execution restores into a
+	// cluster of its own.
+	states[StateApplyDefaults] = &asl.Pass{
+		Comment:    "Keep the execution input and the defaults side by side",
+		Parameters: map[string]any{"defaults": map[string]any{"recoveryPointArn": ""}, "input.$": "$"},
+		ResultPath: "$",
+		Next:       StateNameRestore,
+	}
+	states[StateNameRestore] = &asl.Pass{
+		Comment: "An empty recoveryPointArn means the latest completed one; the cluster is named after the execution",
+		Parameters: map[string]any{
+			"request.$": "States.JsonMerge($.defaults, $.input, false)",
+			"cluster": map[string]any{
+				"identifier.$": fmt.Sprintf("States.Format('%s-{}', $$.Execution.Name)", intrinsicLiteral(p.ClusterIdentifierPrefix)),
+			},
+		},
+		ResultPath: "$",
+		Next:       StatePick,
+	}
+	states[StatePick] = &asl.Task{
+		Comment:  "restorepick: the named recovery point after checks, or the latest COMPLETED Aurora one of the vault",
+		Resource: "arn:aws:states:::lambda:invoke",
+		Parameters: map[string]any{
+			"FunctionName": p.PickFunctionArn,
+			"Payload": map[string]any{
+				"vaultArn":           p.VaultArn,
+				"recoveryPointArn.$": "$.request.recoveryPointArn",
+			},
+		},
+		ResultSelector: map[string]any{
+			"recoveryPointArn.$": "$.Payload.recoveryPointArn",
+			"resourceArn.$":      "$.Payload.resourceArn",
+			"creationDate.$":     "$.Payload.creationDate",
+			"sourceEngine.$":     "$.Payload.sourceEngine",
+		},
+		ResultPath:     "$.pick",
+		TimeoutSeconds: 300,
+		Retry:          []asl.Retrier{backoff(lambdaTransient, 5, 6)},
+		Catch:          catchAll(),
+		Next:           StateStartRestore,
+	}
+	metadata := map[string]any{
+		"DBClusterIdentifier.$": clusterID,
+		"DBSubnetGroupName":     p.SubnetGroupName,
+		"VpcSecurityGroupIds":   string(sgs),
+		"KmsKeyId":              p.KeyArn,
+		"Engine":                p.Engine,
+		"DeletionProtection":    "true",
+	}
+	if p.EngineVersion != "" {
+		metadata["EngineVersion"] = p.EngineVersion
+	}
+	states[StateStartRestore] = &asl.Task{
+		Comment:  "AWS Backup restores the picked recovery point into the isolated subnet group, re-encrypted with the restore key",
+		Resource: "arn:aws:states:::aws-sdk:backup:startRestoreJob",
+		Parameters: map[string]any{
+			"RecoveryPointArn.$": "$.pick.recoveryPointArn",
+			"IamRoleArn":         p.RestoreRoleArn,
+			"ResourceType":       "Aurora",
+			"IdempotencyToken.$": "$$.Execution.Name",
+			"Metadata":           metadata,
+		},
+		ResultSelector: map[string]any{"restoreJobId.$": "$.RestoreJobId"},
+		ResultPath:     restoreResultPath,
+		// The idempotency token makes a retried start return the same job.
+		Retry: []asl.Retrier{backoff(sdkTransient("Backup", "ServiceUnavailableException"), 10, 6)},
+		Catch: catchAll(),
+		Next:  StateWaitRestore,
+	}
+	states[StateWaitRestore] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: StateDescribeRestore}
+	states[StateDescribeRestore] = &asl.Task{
+		Resource:   "arn:aws:states:::aws-sdk:backup:describeRestoreJob",
+		Parameters: map[string]any{"RestoreJobId.$": "$.restore.restoreJobId"},
+		ResultPath: "$.restoreJob",
+		Retry:      []asl.Retrier{backoff(anyTaskFailure, 10, 6)},
+		Catch:      catchAll(),
+		Next:       StateRestoreStatus,
+	}
+	states[StateRestoreStatus] = &asl.Choice{
+		Choices: []asl.ChoiceRule{
+			{Variable: "$.restoreJob.Status", StringEquals: asl.String("COMPLETED"), Next: StateConfigureCluster},
+			{Variable: "$.restoreJob.Status", StringEquals: asl.String("FAILED"), Next: StateRestoreJobFailed},
+			{Variable: "$.restoreJob.Status", StringEquals: asl.String("ABORTED"), Next: StateRestoreJobFailed},
+		},
+		Default: StateWaitRestore, // PENDING, RUNNING
+	}
+	states[StateRestoreJobFailed] = &asl.Pass{
+		Parameters: map[string]any{
+			"Error":   ErrorRestoreJobFailed,
+			"Cause.$": "States.Format('restore job {} ended {}', $.restore.restoreJobId, $.restoreJob.Status)",
+		},
+		ResultPath: failureResultPath,
+		Next:       StateNotifyFailure,
+	}
+	states[StateConfigureCluster] = &asl.Task{
+		Comment:  "Serverless v2 capacity, and a new master password managed by Secrets Manager (the old one may be known to the attacker)",
+		Resource: "arn:aws:states:::aws-sdk:rds:modifyDBCluster",
+		Parameters: map[string]any{
+			"DbClusterIdentifier.$": clusterID,
+			"ServerlessV2ScalingConfiguration": map[string]any{
+				"MinCapacity": p.MinCapacity,
+				"MaxCapacity": p.MaxCapacity,
+			},
+			"ManageMasterUserPassword": true,
+			"MasterUserSecretKmsKeyId": p.KeyArn,
+			"ApplyImmediately":         true,
+		},
+		ResultSelector: map[string]any{"arn.$": "$.DbCluster.DbClusterArn"},
+		ResultPath:     "$.clusterInfo",
+		Retry: []asl.Retrier{
+			backoff([]string{"Rds.InvalidDbClusterStateException"}, 30, 10),
+			backoff(sdkTransient("Rds"), 10, 6),
+		},
+		Catch: catchAll(),
+		Next:  StateInitInstances,
+	}
+	states[StateInitInstances] = &asl.Pass{
+		Comment:    "Instance ids are recorded under $.instances",
+		Result:     map[string]any{},
+		ResultPath: "$.instances",
+		Next:       CreateInstanceState(1),
+	}
+	for i := 1; i <= p.InstanceCount; i++ {
+		next := StateWaitInstances
+		if i < p.InstanceCount {
+			next = CreateInstanceState(i + 1)
+		}
+		params := map[string]any{
+			"DbInstanceIdentifier.$": instanceID(i),
+			"DbClusterIdentifier.$":  clusterID,
+			"DbInstanceClass":        "db.serverless",
+			"Engine":                 p.Engine,
+			"PubliclyAccessible":     false,
+		}
+		states[CreateInstanceState(i)] = &asl.Task{
+			Resource:       "arn:aws:states:::aws-sdk:rds:createDBInstance",
+			Parameters:     params,
+			ResultSelector: map[string]any{"identifier.$": "$.DbInstance.DbInstanceIdentifier", "arn.$": "$.DbInstance.DbInstanceArn"},
+			ResultPath:     fmt.Sprintf("$.instances.instance%d", i),
+			Retry: []asl.Retrier{
+				backoff([]string{"Rds.InvalidDbClusterStateException"}, 30, 10),
+				backoff(sdkTransient("Rds"), 10, 4),
+			},
+			Catch: catchAll(),
+			Next:  next,
+		}
+	}
+	states[StateWaitInstances] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: CheckInstanceState(1)}
+	afterInstances := StateVerify
+	if p.VerifyQuery != "" {
+		afterInstances = StateEnableDataAPI
+	}
+	for i := 1; i <= p.InstanceCount; i++ {
+		ready := afterInstances
+		if i < p.InstanceCount {
+			ready = CheckInstanceState(i + 1)
+		}
+		states[CheckInstanceState(i)] = &asl.Task{
+			Resource:       "arn:aws:states:::aws-sdk:rds:describeDBInstances",
+			Parameters:     map[string]any{"DbInstanceIdentifier.$": instanceID(i)},
+			ResultSelector: map[string]any{"identifier.$": "$.DbInstances[0].DbInstanceIdentifier", "status.$": "$.DbInstances[0].DbInstanceStatus"},
+			ResultPath:     "$.instanceStatus",
+			Retry:          []asl.Retrier{backoff(anyTaskFailure, 10, 6)},
+			Catch:          catchAll(),
+			Next:           InstanceReadyState(i),
+		}
+		states[InstanceReadyState(i)] = &asl.Choice{
+			Choices: []asl.ChoiceRule{
+				{Variable: "$.instanceStatus.status", StringEquals: asl.String("available"), Next: ready},
+				{Variable: "$.instanceStatus.status", StringEquals: asl.String("failed"), Next: StateInstanceFailed},
+				{Variable: "$.instanceStatus.status", StringMatches: asl.String("incompatible-*"), Next: StateInstanceFailed},
+				{Variable: "$.instanceStatus.status", StringMatches: asl.String("inaccessible-encryption-credentials*"), Next: StateInstanceFailed},
+				{Variable: "$.instanceStatus.status", StringEquals: asl.String("storage-full"), Next: StateInstanceFailed},
+			},
+			Default: StateWaitInstances,
+		}
+	}
+	states[StateInstanceFailed] = &asl.Pass{
+		Parameters: map[string]any{
+			"Error":   ErrorInstanceFailed,
+			"Cause.$": "States.Format('instance {} is {}', $.instanceStatus.identifier, $.instanceStatus.status)",
+		},
+		ResultPath: failureResultPath,
+		Next:       StateNotifyFailure,
+	}
+	verifyPayload := map[string]any{
+		"clusterIdentifier.$": clusterID,
+		"expectedKmsKeyArn":   p.KeyArn,
+		"expectedSubnetGroup": p.SubnetGroupName,
+		"expectedEngine":      p.Engine,
+	}
+	if p.VerifyQuery != "" {
+		verifyPayload["query"] = p.VerifyQuery
+		if p.VerifyDatabase != "" {
+			verifyPayload["database"] = p.VerifyDatabase
+		}
+		states[StateEnableDataAPI] = &asl.Task{
+			Comment:        "The RDS Data API (HTTP endpoint) for the health query; Serverless v2 needs EnableHttpEndpoint, not ModifyDBCluster",
+			Resource:       "arn:aws:states:::aws-sdk:rds:enableHttpEndpoint",
+			Parameters:     map[string]any{"ResourceArn.$": "$.clusterInfo.arn"},
+			ResultSelector: map[string]any{"enabled.$": "$.HttpEndpointEnabled"},
+			ResultPath:     "$.dataApi",
+			Retry: []asl.Retrier{
+				backoff([]string{"Rds.InvalidDbClusterStateException"}, 30, 10),
+				backoff(sdkTransient("Rds"), 10, 6),
+			},
+			Catch: catchAll(),
+			Next:  StateVerify,
+		}
+	}
+	states[StateVerify] = &asl.Task{
+		Comment:  "restoreverify: available, encrypted with the restore key, in the isolated subnet group, right engine, an instance up, health query",
+		Resource: "arn:aws:states:::lambda:invoke",
+		Parameters: map[string]any{
+			"FunctionName": p.VerifyFunctionArn,
+			"Payload":      verifyPayload,
+		},
+		ResultSelector: map[string]any{
+			"verified.$":       "$.Payload.verified",
+			"clusterArn.$":     "$.Payload.clusterArn",
+			"endpoint.$":       "$.Payload.endpoint",
+			"readerEndpoint.$": "$.Payload.readerEndpoint",
+			"checks.$":         "$.Payload.checks",
+		},
+		ResultPath:     "$.verify",
+		TimeoutSeconds: 300,
+		Retry: []asl.Retrier{
+			backoff(lambdaTransient, 5, 6),
+			backoff([]string{"VerificationError"}, 60, 4),
+		},
+		Catch: catchAll(),
+		Next:  StateNotifyRestored,
+	}
+	summary := map[string]any{
+		"execution.$":        "$$.Execution.Id",
+		"recoveryPointArn.$": "$.pick.recoveryPointArn",
+		"restoreJobId.$":     "$.restore.restoreJobId",
+		"cluster.$":          clusterID,
+		"endpoint.$":         "$.verify.endpoint",
+		"instances.$":        "$.instances",
+		"checks.$":           "$.verify.checks",
+	}
+	states[StateNotifyRestored] = &asl.Task{
+		Resource: "arn:aws:states:::sns:publish",
+		Parameters: map[string]any{
+			"TopicArn": p.TopicArn,
+			"Subject":  "Restore verified; cut-over approval follows",
+			"Message":  withFields(summary, map[string]any{"result": "RESTORED_AND_VERIFIED"}),
+		},
+		ResultPath: "$.notified",
+		Retry:      []asl.Retrier{backoff(anyTaskFailure, 5, 3)},
+		Catch:      catchAll(),
+		Next:       StateAwaitApproval,
+	}
+	region := intrinsicLiteral(p.Region)
+	states[StateAwaitApproval] = &asl.Task{
+		Comment:  "A human decides the cut-over. Rejection (send-task-failure) or the timeout changes nothing",
+		Resource: "arn:aws:states:::sns:publish.waitForTaskToken",
+		Parameters: map[string]any{
+			"TopicArn": p.TopicArn,
+			"Subject":  "APPROVAL NEEDED: cut the application over to the restored database",
+			"Message": withFields(summary, map[string]any{
+				"result":          "AWAITING_CUTOVER_APPROVAL",
+				"onApprove":       fmt.Sprintf("writes the endpoint to SSM parameter %s and forces a new deployment of ECS service %s in %s", p.CutoverParameterName, p.EcsServiceName, p.EcsClusterArn),
+				"deadlineSeconds": p.ApprovalTimeoutSeconds,
+				"approve.$":       fmt.Sprintf("States.Format('aws stepfunctions send-task-success --region %s --task-output true --task-token {}', $$.Task.Token)", region),
+				"reject.$":        fmt.Sprintf("States.Format('aws stepfunctions send-task-failure --region %s --error %s --cause rejected-by-operator --task-token {}', $$.Task.Token)", region, ErrorCutoverRejected),
+			}),
+		},
+		ResultPath:     "$.approval",
+		TimeoutSeconds: p.ApprovalTimeoutSeconds,
+		// Only publishing faults are retried: a rejection or the timeout must
+		// never be retried into a second chance.
+		Retry: []asl.Retrier{backoff([]string{"SNS.InternalErrorException", "SNS.ThrottledException", "SNS.KMSThrottlingException", "SNS.SdkClientException"}, 5, 3)},
+		Catch: catchAll(),
+		Next:  StatePutParameter,
+	}
+	states[StatePutParameter] = &asl.Task{
+		Comment:  "Cut-over 1/2: the application's database endpoint",
+		Resource: "arn:aws:states:::aws-sdk:ssm:putParameter",
+		Parameters: map[string]any{
+			"Name":      p.CutoverParameterName,
+			"Value.$":   "$.verify.endpoint",
+			"Type":      "String",
+			"Overwrite": true,
+		},
+		ResultSelector: map[string]any{"version.$": "$.Version"},
+		ResultPath:     "$.cutoverParameter",
+		Retry:          []asl.Retrier{backoff(anyTaskFailure, 5, 5)},
+		Catch:          catchAll(),
+		Next:           StateUpdateService,
+	}
+	states[StateUpdateService] = &asl.Task{
+		Comment:  "Cut-over 2/2: new tasks read the new endpoint",
+		Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
+		Parameters: map[string]any{
+			"Cluster":            p.EcsClusterArn,
+			"Service":            p.EcsServiceName,
+			"ForceNewDeployment": true,
+		},
+		ResultSelector: map[string]any{"serviceArn.$": "$.Service.ServiceArn"},
+		ResultPath:     "$.cutoverService",
+		Retry:          []asl.Retrier{backoff(sdkTransient("Ecs", "ServerException"), 10, 5)},
+		Catch:          catchAll(),
+		Next:           StateNotifyCutover,
+	}
+	states[StateNotifyCutover] = &asl.Task{
+		Resource: "arn:aws:states:::sns:publish",
+		Parameters: map[string]any{
+			"TopicArn": p.TopicArn,
+			"Subject":  "Cut-over done: the application uses the restored database",
+			"Message": withFields(summary, map[string]any{
+				"result":             "CUT_OVER",
+				"parameterVersion.$": "$.cutoverParameter.version",
+				"service.$":          "$.cutoverService.serviceArn",
+			}),
+		},
+		ResultPath: "$.notified",
+		Retry:      []asl.Retrier{backoff(anyTaskFailure, 5, 3)},
+		Catch:      catchAll(),
+		Next:       StateSucceeded,
+	}
+	states[StateSucceeded] = &asl.Succeed{}
+	states[StateNotifyFailure] = &asl.Task{
+		Comment:  "Every failure, rejection and timeout ends here with the error and the job ids recorded so far",
+		Resource: "arn:aws:states:::sns:publish",
+		Parameters: map[string]any{
+			"TopicArn": p.TopicArn,
+			"Subject":  "FAILED: restore workflow",
+			"Message": map[string]any{
+				"result":      "FAILED",
+				"execution.$": "$$.Execution.Id",
+				"error.$":     failureResultPath,
+				"state.$":     "$",
+			},
+		},
+		ResultPath: "$.notified",
+		Retry:      []asl.Retrier{backoff(anyTaskFailure, 5, 5)},
+		Catch:      []asl.Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.notifyError", Next: StateFailed}},
+		Next:       StateFailed,
+	}
+	states[StateFailed] = &asl.Fail{ErrorPath: "$.error.Error", CausePath: "$.error.Cause"}
+
+	return &asl.StateMachine{
+		Comment:        "Restore account recovery: pick a recovery point of the shared air-gapped vault, restore it, verify it, and cut over only after a human approves",
+		StartAt:        StateApplyDefaults,
+		TimeoutSeconds: p.TotalTimeoutSeconds(),
+		States:         states,
+	}, nil
+}
+
+func withFields(base, extra map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,60 @@
+// Command release restores the network ACL associations recorded by the isolation responder for
+// one incident (provided.al2023, arm64, built with -tags lambda.norpc as "bootstrap"). Only the
+// release role may invoke it (the component grants lambda:InvokeFunction to that role only); the
+// event must name the incident, who requests the release and why:
+//
+//	{"incidentId": "<GuardDuty finding id>", "requestedBy": "<name>", "reason": "<text>"}
+//
+// Environment: STATE_TABLE, TOPIC_ARN, EVIDENCE_LOG_GROUP, ACCOUNT_ID, AWS_REGION (see
+// functions/internal/isolation).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	rel, err := setup(context.Background(), logger)
+	if err != nil {
+		logger.Error("release is misconfigured", "error", err)
+		lambda.Start(func(context.Context, json.RawMessage) (isolation.ReleaseResult, error) {
+			return isolation.ReleaseResult{}, err
+		})
+		return
+	}
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (isolation.ReleaseResult, error) {
+		return rel.Handle(ctx, raw)
+	})
+}
+
+func setup(ctx context.Context, logger *slog.Logger) (*isolation.Releaser, error) {
+	cfg, err := isolation.LoadReleaseConfig(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return isolation.NewReleaser(cfg, isolation.ReleaseDeps{
+		EC2:      isolation.NewEC2Adapter(ec2.NewFromConfig(awsCfg)),
+		Store:    isolation.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.StateTable),
+		Notifier: isolation.NewSNSNotifier(sns.NewFromConfig(awsCfg), cfg.TopicARN),
+		Timeline: isolation.NewLogsTimeline(cloudwatchlogs.NewFromConfig(awsCfg), cfg.EvidenceLogGroup, nil),
+		Logger:   logger,
+	})
+}

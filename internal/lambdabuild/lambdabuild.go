@@ -1,0 +1,357 @@
+// Package lambdabuild builds a Go Lambda function reproducibly from source:
+// a `bootstrap` binary for the provided.al2023 runtime on arm64, packed in a
+// zip whose bytes depend only on the source and the Go toolchain.
+//
+// The build runs
+//
+//	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 GOWORK=off \
+//	go build -trimpath -buildvcs=false -tags lambda.norpc \
+//	         -ldflags "-s -w -buildid=" -o bootstrap <pkg>
+//
+// and writes a zip with one entry, "bootstrap", mode 0755, modified
+// 1980-01-01T00:00:00Z, deflated. Same source, same toolchain: same zip
+// bytes, same SHA-256, so `pulumi preview` shows no code change unless the
+// code changed.
+//
+// Cache: the zip is stored as <cache>/<key>.zip, where key is a SHA-256 over
+// the toolchain version (go env GOVERSION), this recipe, the package path,
+// go.mod, go.sum and every source file (path and content, sorted) of every
+// package of the module the function imports (found with go list -deps for
+// the target platform and tags). A cache hit skips the compilation, so
+// previews and tests do not rebuild. The cache directory is
+// $FINTECH_LAMBDA_CACHE, or <os.UserCacheDir()>/fintech-resilience/lambda.
+package lambdabuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CacheEnv names the environment variable that overrides the cache directory.
+const CacheEnv = "FINTECH_LAMBDA_CACHE"
+
+// EntryName is the single file of the zip: the provided.al2023 runtime runs it.
+const EntryName = "bootstrap"
+
+// EntryMode is the permission of the bootstrap entry.
+const EntryMode fs.FileMode = 0o755
+
+// ZipTime is the fixed modification time of the entry (the zip epoch).
+var ZipTime = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// recipe identifies the build recipe in the cache key; change it whenever
+// the flags or the zip layout change.
+const recipe = "lambdabuild/v1 GOOS=linux GOARCH=arm64 CGO_ENABLED=0 -trimpath -buildvcs=false -tags lambda.norpc -ldflags=-s -w -buildid= zip:bootstrap:0755:1980-01-01:deflate"
+
+// Artifact is a built function.
+type Artifact struct {
+	// ZipPath is the deployment package (pulumi.NewFileArchive(ZipPath)).
+	ZipPath string
+	// SHA256Base64 is the base64 SHA-256 of the zip, the format of the
+	// Lambda sourceCodeHash / CodeSha256.
+	SHA256Base64 string
+}
+
+// Options tune a build.
+type Options struct {
+	// CacheDir overrides $FINTECH_LAMBDA_CACHE and the user cache directory.
+	CacheDir string
+	// Rebuild compiles even when the cache holds the zip, and replaces it.
+	Rebuild bool
+	// GoBin is the go command (default "go" from PATH).
+	GoBin string
+}
+
+// Build builds pkg (a path relative to moduleRoot such as "./functions/isolate")
+// with the default options.
+func Build(moduleRoot, pkg string) (Artifact, error) {
+	return BuildWith(moduleRoot, pkg, Options{})
+}
+
+// BuildWith builds pkg with opts.
+func BuildWith(moduleRoot, pkg string, opts Options) (Artifact, error) {
+	b, err := newBuilder(moduleRoot, pkg, opts)
+	if err != nil {
+		return Artifact{}, err
+	}
+	return b.run()
+}
+
+type builder struct {
+	root    string // absolute module root
+	pkg     string // ./relative package path
+	opts    Options
+	cache   string
+	compile func(outDir string) (string, error) // returns the binary path
+}
+
+func newBuilder(moduleRoot, pkg string, opts Options) (*builder, error) {
+	clean, err := cleanPkg(pkg)
+	if err != nil {
+		return nil, err
+	}
+	if moduleRoot == "" {
+		moduleRoot = "."
+	}
+	root, err := filepath.Abs(moduleRoot)
+	if err != nil {
+		return nil, fmt.Errorf("lambda %s: module root %q: %w", pkg, moduleRoot, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return nil, fmt.Errorf("lambda %s: module root %s has no go.mod: %w", pkg, root, err)
+	}
+	if opts.GoBin == "" {
+		opts.GoBin = "go"
+	}
+	cache, err := cacheDir(opts.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("lambda %s: %w", pkg, err)
+	}
+	b := &builder{root: root, pkg: clean, opts: opts, cache: cache}
+	b.compile = b.goBuild
+	return b, nil
+}
+
+// cleanPkg accepts a relative package directory inside the module.
+func cleanPkg(pkg string) (string, error) {
+	if pkg == "" {
+		return "", errors.New("lambda: package path is empty")
+	}
+	if filepath.IsAbs(pkg) || strings.Contains(pkg, "...") {
+		return "", fmt.Errorf("lambda %s: give one package as a path relative to the module root, e.g. ./functions/isolate", pkg)
+	}
+	c := filepath.ToSlash(filepath.Clean(pkg))
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("lambda %s: package is outside the module root", pkg)
+	}
+	if c == "." {
+		return "./", nil
+	}
+	return "./" + c, nil
+}
+
+func cacheDir(override string) (string, error) {
+	if override != "" {
+		return override, nil
+	}
+	if env := os.Getenv(CacheEnv); env != "" {
+		return env, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set %s): %w", CacheEnv, err)
+	}
+	return filepath.Join(base, "fintech-resilience", "lambda"), nil
+}
+
+func (b *builder) env() []string {
+	return append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off")
+}
+
+// goCmd runs the go command in the module root and returns stdout; on
+// failure the error carries the (trimmed) combined output.
+func (b *builder) goCmd(args ...string) ([]byte, error) {
+	cmd := exec.Command(b.opts.GoBin, args...)
+	cmd.Dir = b.root
+	cmd.Env = b.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		out := trim(stderr.String() + stdout.String())
+		return nil, fmt.Errorf("lambda %s: go %s: %w\n%s", b.pkg, args[0], err, out)
+	}
+	return stdout.Bytes(), nil
+}
+
+// trim keeps the output readable in an error: at most 40 lines and 4 KiB.
+func trim(s string) string {
+	s = strings.TrimSpace(s)
+	const maxLines, maxBytes = 40, 4096
+	lines := strings.Split(s, "\n")
+	if len(lines) > maxLines {
+		lines = append(lines[:maxLines], fmt.Sprintf("... (%d more lines)", len(lines)-maxLines))
+	}
+	s = strings.Join(lines, "\n")
+	if len(s) > maxBytes {
+		s = s[:maxBytes] + "... (truncated)"
+	}
+	return s
+}
+
+// listTemplate prints, for every package of the main module the target
+// imports, its name, import path and source files (one per line).
+const listTemplate = `{{if and .Module .Module.Main}}{{$d := .Dir}}P {{.Name}} {{.ImportPath}}
+{{range .GoFiles}}F {{$d}}/{{.}}
+{{end}}{{range .CgoFiles}}F {{$d}}/{{.}}
+{{end}}{{range .EmbedFiles}}F {{$d}}/{{.}}
+{{end}}{{range .SFiles}}F {{$d}}/{{.}}
+{{end}}{{range .SysoFiles}}F {{$d}}/{{.}}
+{{end}}{{end}}`
+
+// key computes the cache key and checks that pkg is a main package.
+func (b *builder) key() (string, error) {
+	version, err := b.goCmd("env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	out, err := b.goCmd("list", "-deps", "-tags", "lambda.norpc", "-f", listTemplate, b.pkg)
+	if err != nil {
+		return "", err
+	}
+	var files []string
+	lastName := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "P "):
+			fields := strings.Fields(line)
+			if len(fields) >= 2 {
+				lastName = fields[1]
+			}
+		case strings.HasPrefix(line, "F "):
+			files = append(files, strings.TrimPrefix(line, "F "))
+		}
+	}
+	// go list -deps prints the named package last.
+	if lastName != "main" {
+		return "", fmt.Errorf("lambda %s: not a main package (package %q); a Lambda needs func main", b.pkg, lastName)
+	}
+	h := sha256.New()
+	write := func(label, value string) {
+		fmt.Fprintf(h, "%s %d\n%s\n", label, len(value), value)
+	}
+	write("go", strings.TrimSpace(string(version)))
+	write("recipe", recipe)
+	write("package", b.pkg)
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(b.root, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("lambda %s: read %s: %w", b.pkg, name, err)
+		}
+		write(name, string(data))
+	}
+	rel := make([]string, 0, len(files))
+	for _, f := range files {
+		r, err := filepath.Rel(b.root, f)
+		if err != nil {
+			return "", fmt.Errorf("lambda %s: source %s: %w", b.pkg, f, err)
+		}
+		rel = append(rel, filepath.ToSlash(r))
+	}
+	sort.Strings(rel)
+	for _, r := range rel {
+		data, err := os.ReadFile(filepath.Join(b.root, filepath.FromSlash(r)))
+		if err != nil {
+			return "", fmt.Errorf("lambda %s: read source %s: %w", b.pkg, r, err)
+		}
+		write("file "+r, string(data))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func (b *builder) run() (Artifact, error) {
+	key, err := b.key()
+	if err != nil {
+		return Artifact{}, err
+	}
+	zipPath := filepath.Join(b.cache, key+".zip")
+	if !b.opts.Rebuild {
+		if a, err := artifactOf(zipPath); err == nil {
+			return a, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return Artifact{}, fmt.Errorf("lambda %s: cached zip: %w", b.pkg, err)
+		}
+	}
+	if err := os.MkdirAll(b.cache, 0o755); err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: cache directory: %w", b.pkg, err)
+	}
+	work, err := os.MkdirTemp(b.cache, "build-")
+	if err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: work directory: %w", b.pkg, err)
+	}
+	defer os.RemoveAll(work)
+	bin, err := b.compile(work)
+	if err != nil {
+		return Artifact{}, err
+	}
+	tmpZip := filepath.Join(work, "bootstrap.zip")
+	if err := WriteZip(bin, tmpZip); err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: %w", b.pkg, err)
+	}
+	// Rename is atomic: a concurrent build of the same key writes the same
+	// bytes, and a reader never sees a partial zip.
+	if err := os.Rename(tmpZip, zipPath); err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: store zip: %w", b.pkg, err)
+	}
+	a, err := artifactOf(zipPath)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: %w", b.pkg, err)
+	}
+	return a, nil
+}
+
+// goBuild compiles the package into outDir/bootstrap.
+func (b *builder) goBuild(outDir string) (string, error) {
+	bin := filepath.Join(outDir, EntryName)
+	if _, err := b.goCmd("build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
+		"-ldflags", "-s -w -buildid=", "-o", bin, b.pkg); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
+
+// WriteZip writes a deterministic zip at zipPath holding binPath as the
+// single entry "bootstrap" (mode 0755, fixed time, deflated).
+func WriteZip(binPath, zipPath string) (err error) {
+	data, err := os.ReadFile(binPath)
+	if err != nil {
+		return fmt.Errorf("read binary: %w", err)
+	}
+	f, err := os.Create(zipPath)
+	if err != nil {
+		return fmt.Errorf("create zip: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close zip: %w", cerr)
+		}
+	}()
+	zw := zip.NewWriter(f)
+	hdr := &zip.FileHeader{Name: EntryName, Method: zip.Deflate}
+	hdr.Modified = ZipTime
+	hdr.SetMode(EntryMode)
+	w, err := zw.CreateHeader(hdr)
+	if err != nil {
+		return fmt.Errorf("zip entry: %w", err)
+	}
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("zip write: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("zip close: %w", err)
+	}
+	return nil
+}
+
+// artifactOf hashes an existing zip.
+func artifactOf(zipPath string) (Artifact, error) {
+	data, err := os.ReadFile(zipPath)
+	if err != nil {
+		return Artifact{}, err
+	}
+	sum := sha256.Sum256(data)
+	return Artifact{ZipPath: zipPath, SHA256Base64: base64.StdEncoding.EncodeToString(sum[:])}, nil
+}

@@ -1,0 +1,182 @@
+package lambdabuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tinyModule writes a dependency-free module with a main package at
+// ./functions/hello and a library package it imports.
+func tinyModule(t *testing.T, greeting string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":                                 "module example.com/tiny\n\ngo 1.22\n",
+		"functions/hello/main.go":                "package main\n\nimport \"example.com/tiny/functions/internal/greet\"\n\nfunc main() { println(greet.Text()) }\n",
+		"functions/internal/greet/greet.go":      "package greet\n\n// Text is the greeting.\nfunc Text() string { return \"" + greeting + "\" }\n",
+		"functions/internal/greet/greet_test.go": "package greet\n",
+		"functions/lib/lib.go":                   "package lib\n\n// X is not a main package.\nconst X = 1\n",
+		"unrelated/other.go":                     "package unrelated\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	return dir
+}
+
+func TestBuildIsReproducible(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	a1, err := BuildWith(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	// A fresh cache and a copy of the module somewhere else: no reuse, and
+	// the checkout path must not leak into the binary (-trimpath).
+	mod2 := tinyModule(t, "hello")
+	a2, err := BuildWith(mod2, "functions/hello", Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	assert.NotEqual(t, a1.ZipPath, a2.ZipPath)
+
+	z1, err := os.ReadFile(a1.ZipPath)
+	require.NoError(t, err)
+	z2, err := os.ReadFile(a2.ZipPath)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(z1, z2), "two builds of the same source differ")
+	assert.Equal(t, a1.SHA256Base64, a2.SHA256Base64)
+	sum := sha256.Sum256(z1)
+	assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), a1.SHA256Base64)
+
+	// The zip holds exactly the bootstrap entry, executable, at the fixed time.
+	zr, err := zip.NewReader(bytes.NewReader(z1), int64(len(z1)))
+	require.NoError(t, err)
+	require.Len(t, zr.File, 1)
+	f := zr.File[0]
+	assert.Equal(t, "bootstrap", f.Name)
+	assert.Equal(t, os.FileMode(0o755), f.Mode().Perm())
+	assert.True(t, f.Mode().IsRegular())
+	assert.True(t, f.Modified.Equal(ZipTime), "modified %v", f.Modified)
+	assert.Equal(t, zip.Deflate, f.Method)
+	rc, err := f.Open()
+	require.NoError(t, err)
+	head := make([]byte, 20)
+	_, err = rc.Read(head)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	// An ELF executable for arm64 (e_machine 0xB7 = EM_AARCH64).
+	assert.Equal(t, []byte("\x7fELF"), head[:4])
+	assert.Equal(t, byte(0xb7), head[18])
+}
+
+func TestBuildUsesTheCache(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	cache := t.TempDir()
+	b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: cache})
+	require.NoError(t, err)
+	compiles := 0
+	b.compile = func(out string) (string, error) {
+		compiles++
+		p := filepath.Join(out, "bootstrap")
+		return p, os.WriteFile(p, []byte("fake binary"), 0o755)
+	}
+	a1, err := b.run()
+	require.NoError(t, err)
+	a2, err := b.run()
+	require.NoError(t, err)
+	assert.Equal(t, 1, compiles, "the second build must come from the cache")
+	assert.Equal(t, a1, a2)
+	assert.Equal(t, cache, filepath.Dir(a1.ZipPath))
+	entries, err := os.ReadDir(cache)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the zip stays in the cache")
+
+	// Rebuild ignores the cached zip.
+	b.opts.Rebuild = true
+	_, err = b.run()
+	require.NoError(t, err)
+	assert.Equal(t, 2, compiles)
+	b.opts.Rebuild = false
+
+	// A change in an imported package changes the key; a test file or a
+	// package outside the import graph does not.
+	key1, err := b.key()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "unrelated", "other.go"), []byte("package unrelated\n\nconst Y = 2\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "functions/internal/greet/greet_test.go"), []byte("package greet\n\nconst Z = 3\n"), 0o644))
+	key2, err := b.key()
+	require.NoError(t, err)
+	assert.Equal(t, key1, key2)
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "functions/internal/greet/greet.go"), []byte("package greet\n\nfunc Text() string { return \"bye\" }\n"), 0o644))
+	key3, err := b.key()
+	require.NoError(t, err)
+	assert.NotEqual(t, key1, key3)
+	a3, err := b.run()
+	require.NoError(t, err)
+	assert.Equal(t, 3, compiles)
+	assert.NotEqual(t, a1.ZipPath, a3.ZipPath)
+}
+
+func TestCacheDirFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(CacheEnv, dir)
+	got, err := cacheDir("")
+	require.NoError(t, err)
+	assert.Equal(t, dir, got)
+	got, err = cacheDir("/explicit")
+	require.NoError(t, err)
+	assert.Equal(t, "/explicit", got)
+	t.Setenv(CacheEnv, "")
+	got, err = cacheDir("")
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(got, filepath.Join("fintech-resilience", "lambda")), got)
+}
+
+func TestBuildErrors(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	cases := map[string]struct {
+		root, pkg string
+		want      []string
+	}{
+		"missing package": {mod, "./functions/nope", []string{"lambda ./functions/nope", "go list", "functions/nope"}},
+		"not main":        {mod, "./functions/lib", []string{"lambda ./functions/lib", "not a main package", `"lib"`}},
+		"empty":           {mod, "", []string{"package path is empty"}},
+		"pattern":         {mod, "./functions/...", []string{"give one package"}},
+		"outside":         {mod, "../elsewhere", []string{"outside the module root"}},
+		"no go.mod":       {t.TempDir(), "./functions/hello", []string{"has no go.mod"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := BuildWith(c.root, c.pkg, Options{CacheDir: t.TempDir()})
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestCompileErrorCarriesOutput(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "functions/hello/main.go"),
+		[]byte("package main\n\nfunc main() { undefinedThing() }\n"), 0o644))
+	_, err := BuildWith(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "lambda ./functions/hello")
+	assert.Contains(t, err.Error(), "undefined: undefinedThing")
+}
+
+func TestTrim(t *testing.T) {
+	long := strings.Repeat("line\n", 100)
+	got := trim(long)
+	assert.Contains(t, got, "(60 more lines)")
+	assert.LessOrEqual(t, strings.Count(got, "\n"), 41)
+	assert.Contains(t, trim(strings.Repeat("x", 5000)), "(truncated)")
+}
