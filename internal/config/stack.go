@@ -158,6 +158,9 @@ func Load(get Getter, stack string) (*Config, error) {
 
 	if c.Role == RoleWorkload || c.Role == RoleRestore {
 		c.App = r.app()
+		if c.Role == RoleRestore && c.App.APIMode == APIModeAppRunner {
+			r.fail("apiMode", APIModeAppRunner, "is not supported in the restore account: the cut-over redeploys the ECS service (use ecs)")
+		}
 		c.Isolation = r.isolation(c.Network)
 	}
 	if c.Role == RoleWorkload {

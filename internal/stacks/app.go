@@ -94,7 +94,10 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 		secretArns = append(secretArns, db.SecretArn)
 		env["DB_AUTH"] = "password"
 	} else {
+		// No password crosses from the compromised account: the restored
+		// database is reached with IAM database authentication.
 		env["DB_AUTH"] = "iam"
+		env["DB_USER"] = IAMDatabaseUser
 	}
 	for k, v := range a.Environment {
 		env[k] = v
@@ -131,6 +134,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			ListenerPort: listenerPort(a), CertificateArn: optString(a.AlbCertificateArn),
 			HealthCheckPath: a.HealthCheckPath, CloudFrontPrefixListID: a.OriginPrefixListID,
 			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
+			TaskPolicyJSON: iamAuthPolicy(cfg, db),
 		})
 		if err != nil {
 			return nil, err
@@ -186,11 +190,28 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 	return out, nil
 }
 
+// listenerPort is the internal ALB's port: HTTPS when it has a certificate,
+// else HTTP inside the VPC (CloudFront's VPC origin reaches it privately).
+// The private tier's network ACL admits the same port.
 func listenerPort(a *cfgpkg.App) int {
-	if a.AlbCertificateArn != "" {
+	if a != nil && a.AlbCertificateArn != "" {
 		return 443
 	}
 	return 80
+}
+
+// IAMDatabaseUser is the database user the application connects as with
+// IAM authentication (restore account).
+const IAMDatabaseUser = "bank_app"
+
+// iamAuthPolicy lets the application's task role connect as
+// IAMDatabaseUser with IAM authentication, when it has no password.
+func iamAuthPolicy(cfg *cfgpkg.Config, db dbAccess) pulumi.StringInput {
+	if db.SecretArn != nil {
+		return nil
+	}
+	return pulumi.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ConnectWithIAMAuth","Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:%s:%s:dbuser:*/%s"}]}`,
+		cfg.Region, cfg.AccountID, IAMDatabaseUser))
 }
 
 func optString(s string) pulumi.StringInput {

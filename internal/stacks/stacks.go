@@ -116,7 +116,7 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 		SubnetPrefixLength:   n.SubnetPrefixLength,
 		NatGateways:          n.NatGateways,
 		PublicIngress:        n.PublicIngress,
-		ListenerPort:         443,
+		ListenerPort:         listenerPort(cfg.App),
 		AppPort:              n.AppPort,
 		DatabasePort:         n.DatabasePort,
 		AccountID:            cfg.AccountID,
