@@ -45,6 +45,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -167,36 +171,14 @@ var (
 	prefixListRE  = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	ecrImageRE    = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)`)
 )
 
 // LogRetentionValues are the retention periods CloudWatch Logs accepts.
-var LogRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+var LogRetentionValues = cwlogs.RetentionValues()
 
 // ValidFargateSize reports whether cpu units and memory MiB are a Fargate
 // task size.
-func ValidFargateSize(cpu, memory int) bool {
-	inSteps := func(lo, hi, step int) bool {
-		return memory >= lo && memory <= hi && (memory-lo)%step == 0
-	}
-	switch cpu {
-	case 256:
-		return memory == 512 || memory == 1024 || memory == 2048
-	case 512:
-		return inSteps(1024, 4096, 1024)
-	case 1024:
-		return inSteps(2048, 8192, 1024)
-	case 2048:
-		return inSteps(4096, 16384, 1024)
-	case 4096:
-		return inSteps(8192, 30720, 1024)
-	case 8192:
-		return inSteps(16384, 61440, 4096)
-	case 16384:
-		return inSteps(32768, 122880, 8192)
-	}
-	return false
-}
+func ValidFargateSize(cpu, memory int) bool { return fargate.ValidSize(cpu, memory) }
 
 func validPort(p int) bool { return p >= 1 && p <= 65535 }
 
@@ -240,7 +222,7 @@ func (a *Args) validate() error {
 	if a.DesiredCount < 0 {
 		add("DesiredCount %d is negative", a.DesiredCount)
 	}
-	for _, k := range sortedKeys(a.Environment) {
+	for _, k := range awsiam.SortedKeys(a.Environment) {
 		if !envNameRE.MatchString(k) {
 			add("Environment: %q is not a variable name", k)
 		}
@@ -293,7 +275,7 @@ func (a *Args) validate() error {
 	if a.LogsKeyArn == nil {
 		add("LogsKeyArn (a customer-managed key) is required")
 	}
-	if !containsInt(LogRetentionValues, a.LogRetentionDays) {
+	if !cwlogs.ValidRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch retention value", a.LogRetentionDays)
 	}
 	switch a.ListenerPort {
@@ -332,24 +314,6 @@ func (a *Args) validate() error {
 	return nil
 }
 
-func containsInt(list []int, v int) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // ContainerSpec is what ContainerDefinitions needs, all values known.
 type ContainerSpec struct {
 	Image        string
@@ -376,11 +340,11 @@ type nameValueFrom struct {
 // secrets and awslogs logging.
 func ContainerDefinitions(s ContainerSpec) (string, error) {
 	env := []nameValue{}
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range awsiam.SortedKeys(s.Environment) {
 		env = append(env, nameValue{Name: k, Value: s.Environment[k]})
 	}
 	secrets := []nameValueFrom{}
-	for _, k := range sortedKeys(s.Secrets) {
+	for _, k := range awsiam.SortedKeys(s.Secrets) {
 		secrets = append(secrets, nameValueFrom{Name: k, ValueFrom: s.Secrets[k]})
 	}
 	def := []map[string]any{{
@@ -415,17 +379,7 @@ func ContainerDefinitions(s ContainerSpec) (string, error) {
 
 // ECRRepositoryArn returns the repository ARN of a private ECR image URI,
 // or "" when the image is not in ECR.
-func ECRRepositoryArn(image string) string {
-	m := ecrImageRE.FindStringSubmatch(image)
-	if m == nil {
-		return ""
-	}
-	partition := "aws"
-	if m[3] != "" {
-		partition = "aws-cn"
-	}
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, m[2], m[1], m[4])
-}
+func ECRRepositoryArn(image string) string { return fargate.ECRRepositoryArn(image) }
 
 type policyStatement struct {
 	Sid       string   `json:"Sid"`

@@ -24,10 +24,8 @@
 package apprunnerapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apprunner"
@@ -35,6 +33,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -130,9 +131,6 @@ var (
 	serviceRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{3,28}$`)
 	ecrImageRE  = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
 	publicECRRE = regexp.MustCompile(`^public\.ecr\.aws/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
-	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretRE    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
-	paramRE     = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
 	ruleGroupRE = regexp.MustCompile(`^AWSManagedRules[A-Za-z0-9]+$`)
 	pathRE      = regexp.MustCompile(`^/[A-Za-z0-9/_.~%-]*$`)
 )
@@ -181,22 +179,15 @@ func (a *Args) Validate(name string) error {
 	if !ValidSize(a.Cpu, a.Memory) {
 		add("Cpu %q / Memory %q is not an App Runner combination (e.g. \"1 vCPU\" / \"2 GB\")", a.Cpu, a.Memory)
 	}
-	for _, k := range sortedKeys(a.Environment) {
-		if !envNameRE.MatchString(k) {
+	for _, k := range awsiam.SortedKeys(a.Environment) {
+		if !awsiam.ValidEnvName(k) {
 			add("Environment: %q is not an environment variable name", k)
 		}
 		if _, dup := a.Secrets[k]; dup {
 			add("Environment: %q is also a secret", k)
 		}
 	}
-	for _, k := range sortedKeys(a.Secrets) {
-		if !envNameRE.MatchString(k) {
-			add("Secrets: %q is not an environment variable name", k)
-		}
-		if v := a.Secrets[k]; !secretRE.MatchString(v) && !paramRE.MatchString(v) {
-			add("Secrets[%s]: %q is not a Secrets Manager secret ARN or SSM parameter ARN", k, v)
-		}
-	}
+	p = append(p, awsiam.SecretProblems(a.Secrets)...)
 	if a.PrivateSubnetIDs == nil || a.VpcID == nil {
 		add("PrivateSubnetIDs and VpcID are required (egress goes through a VPC connector)")
 	}
@@ -250,32 +241,6 @@ func (a *Args) serviceName(name string) string {
 	return name
 }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func toJSON(v any) (string, error) {
-	out, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode JSON: %w", err)
-	}
-	return string(out), nil
-}
-
-// secretResource strips a Secrets Manager JSON-key suffix to the secret ARN.
-func secretResource(valueFrom string) string {
-	parts := strings.Split(valueFrom, ":")
-	if len(parts) > 7 {
-		parts = parts[:7]
-	}
-	return strings.Join(parts, ":")
-}
-
 // NewAppRunnerApi builds the service, its VPC connector, scaling and WAF.
 func NewAppRunnerApi(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*AppRunnerApi, error) {
 	if args == nil {
@@ -321,24 +286,10 @@ type builder struct {
 
 func (b *builder) network() error {
 	a := b.args
-	egress := ec2.SecurityGroupEgressArray{
-		ec2.SecurityGroupEgressArgs{
-			Description: pulumi.String("HTTPS to AWS APIs and partners"),
-			Protocol:    pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
-			CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
-		},
-	}
-	if a.DatabaseSecurityGroupID != nil {
-		egress = append(egress, ec2.SecurityGroupEgressArgs{
-			Description: pulumi.String("the database"),
-			Protocol:    pulumi.String("tcp"), FromPort: pulumi.Int(a.DatabasePort), ToPort: pulumi.Int(a.DatabasePort),
-			SecurityGroups: pulumi.StringArray{a.DatabaseSecurityGroupID},
-		})
-	}
 	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-connector-sg", &ec2.SecurityGroupArgs{
 		Description: pulumi.String("App Runner VPC connector: no ingress, HTTPS (and database) egress only"),
 		VpcId:       a.VpcID,
-		Egress:      egress,
+		Egress:      fargate.EgressHTTPSAndDatabase("HTTPS to AWS APIs and partners", a.DatabaseSecurityGroupID, a.DatabasePort),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("connector security group: %w", err)
@@ -355,20 +306,9 @@ func (b *builder) network() error {
 	return nil
 }
 
-func trust(service string) (string, error) {
-	return toJSON(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": service},
-			"Action":    "sts:AssumeRole",
-		}},
-	})
-}
-
 func (b *builder) roles() error {
 	a := b.args
-	instTrust, err := trust("tasks.apprunner.amazonaws.com")
+	instTrust, err := awsiam.ServiceTrust("tasks.apprunner.amazonaws.com", "")
 	if err != nil {
 		return err
 	}
@@ -381,15 +321,7 @@ func (b *builder) roles() error {
 	}
 	b.api.InstanceRole = inst
 	if len(a.Secrets) > 0 {
-		var secretArns, paramArns []string
-		for _, k := range sortedKeys(a.Secrets) {
-			v := a.Secrets[k]
-			if paramRE.MatchString(v) {
-				paramArns = appendUnique(paramArns, v)
-			} else {
-				secretArns = appendUnique(secretArns, secretResource(v))
-			}
-		}
+		secretArns, paramArns := awsiam.SecretResources(a.Secrets)
 		doc := a.DataKeyArn.ToStringOutput().ApplyT(func(key string) (string, error) {
 			var sts []map[string]any
 			if len(secretArns) > 0 {
@@ -399,14 +331,14 @@ func (b *builder) roles() error {
 				sts = append(sts, map[string]any{"Sid": "ReadServiceParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
 			}
 			sts = append(sts, map[string]any{"Sid": "DecryptServiceSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{key}})
-			return toJSON(map[string]any{"Version": "2012-10-17", "Statement": sts})
+			return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
 		}).(pulumi.StringOutput)
 		if _, err := iam.NewRolePolicy(b.ctx, b.name+"-instance-policy", &iam.RolePolicyArgs{Role: inst.Name, Policy: doc}, b.parent); err != nil {
 			return fmt.Errorf("instance policy: %w", err)
 		}
 	}
 	if a.AccessRoleArn == nil && ecrImageRE.MatchString(a.Image) {
-		accTrust, err := trust("build.apprunner.amazonaws.com")
+		accTrust, err := awsiam.ServiceTrust("build.apprunner.amazonaws.com", "")
 		if err != nil {
 			return err
 		}
@@ -425,15 +357,6 @@ func (b *builder) roles() error {
 		b.api.AccessRole = acc
 	}
 	return nil
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, e := range list {
-		if e == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 func (b *builder) service() error {

@@ -27,10 +27,8 @@
 package batch
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -40,6 +38,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -148,37 +150,13 @@ var (
 	rateRE     = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRE     = regexp.MustCompile(`^cron\(([^()]+)\)$`)
 	timezoneRE = regexp.MustCompile(`^(UTC|[A-Z][A-Za-z_]*(/[A-Za-z0-9_+-]+){1,2})$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretRE   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
-	paramRE    = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
-	ecrImageRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})?$`)
+	// ecrImageRE is a private ECR image whose execution role may pull it.
+	ecrImageRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})?$`)
 )
-
-// retentionDays are the values CloudWatch Logs accepts.
-var retentionDays = map[int]bool{
-	1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
-	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true,
-	2557: true, 2922: true, 3288: true, 3653: true,
-}
 
 // ValidFargateSize reports whether cpu units and memory MiB are a
 // combination Fargate (Linux) accepts.
-func ValidFargateSize(cpu, memory int) bool {
-	type span struct{ min, max, step int }
-	spans := map[int]span{
-		512:   {1024, 4096, 1024},
-		1024:  {2048, 8192, 1024},
-		2048:  {4096, 16384, 1024},
-		4096:  {8192, 30720, 1024},
-		8192:  {16384, 61440, 4096},
-		16384: {32768, 122880, 8192},
-	}
-	if cpu == 256 {
-		return memory == 512 || memory == 1024 || memory == 2048
-	}
-	s, ok := spans[cpu]
-	return ok && memory >= s.min && memory <= s.max && (memory-s.min)%s.step == 0
-}
+func ValidFargateSize(cpu, memory int) bool { return fargate.ValidSize(cpu, memory) }
 
 // ValidSchedule reports why an EventBridge Scheduler expression for a
 // recurring job is not valid ("" when it is).
@@ -228,7 +206,7 @@ func (a *Args) Validate() error {
 	if a.QueueKeyArn == nil {
 		add("QueueKeyArn (customer-managed key of the dead-letter queue and schedules) is required")
 	}
-	if !retentionDays[a.LogRetentionDays] {
+	if !cwlogs.ValidRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)", a.LogRetentionDays)
 	}
 	if a.DatabaseSecurityGroupID != nil && (a.DatabasePort < 1 || a.DatabasePort > 65535) {
@@ -237,14 +215,7 @@ func (a *Args) Validate() error {
 	if len(a.Secrets) > 0 && a.SecretsKeyArn == nil {
 		add("SecretsKeyArn (customer-managed key of the secrets) is required when Secrets is set")
 	}
-	for _, k := range sortedKeys(a.Secrets) {
-		if !envNameRE.MatchString(k) {
-			add("Secrets: %q is not an environment variable name", k)
-		}
-		if v := a.Secrets[k]; !secretRE.MatchString(v) && !paramRE.MatchString(v) {
-			add("Secrets[%s]: %q is not a Secrets Manager secret ARN or SSM parameter ARN", k, v)
-		}
-	}
+	p = append(p, awsiam.SecretProblems(a.Secrets)...)
 	if len(a.Jobs) == 0 {
 		add("Jobs must list at least one job (create Batch only when jobs are configured)")
 	}
@@ -276,33 +247,6 @@ func (a *Args) Validate() error {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// secretResource strips a Secrets Manager valueFrom suffix
-// (":json-key:version-stage:version-id") to the secret ARN IAM evaluates.
-func secretResource(valueFrom string) string {
-	parts := strings.Split(valueFrom, ":")
-	if len(parts) > 7 {
-		parts = parts[:7]
-	}
-	return strings.Join(parts, ":")
-}
-
-func toJSON(v any) (string, error) {
-	out, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode JSON: %w", err)
-	}
-	return string(out), nil
 }
 
 // NewBatch builds the scheduled jobs.
@@ -369,22 +313,9 @@ func (bd *builder) logs() error {
 	return nil
 }
 
-// trust is an assume-role policy for a service of this account.
-func (bd *builder) trust(service string) (string, error) {
-	return toJSON(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": service},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": bd.args.AccountID}},
-		}},
-	})
-}
-
 func (bd *builder) roles() error {
 	a := bd.args
-	ecsTrust, err := bd.trust("ecs-tasks.amazonaws.com")
+	ecsTrust, err := awsiam.ServiceTrust("ecs-tasks.amazonaws.com", a.AccountID)
 	if err != nil {
 		return err
 	}
@@ -404,14 +335,7 @@ func (bd *builder) roles() error {
 	}
 	bd.b.ExecutionRole, bd.b.TaskRole = exec, task
 
-	var secretArns, paramArns []string
-	for _, k := range sortedKeys(a.Secrets) {
-		if v := a.Secrets[k]; paramRE.MatchString(v) {
-			paramArns = appendUnique(paramArns, v)
-		} else {
-			secretArns = appendUnique(secretArns, secretResource(v))
-		}
-	}
+	secretArns, paramArns := awsiam.SecretResources(a.Secrets)
 	var secretsKey pulumi.StringInput = pulumi.String("")
 	if a.SecretsKeyArn != nil {
 		secretsKey = a.SecretsKeyArn
@@ -424,13 +348,13 @@ func (bd *builder) roles() error {
 			"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			"Resource": []string{logArn + ":log-stream:*"},
 		}}
-		if m := ecrImageRE.FindStringSubmatch(a.Image); m != nil {
+		if ecrImageRE.MatchString(a.Image) {
 			sts = append(sts,
 				map[string]any{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
 				map[string]any{
 					"Sid": "PullJobImage", "Effect": "Allow",
 					"Action":   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
-					"Resource": []string{fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", m[2], m[1], m[3])},
+					"Resource": []string{fargate.ECRRepositoryArn(a.Image)},
 				})
 		}
 		if len(secretArns) > 0 {
@@ -442,7 +366,7 @@ func (bd *builder) roles() error {
 		if keyArn != "" {
 			sts = append(sts, map[string]any{"Sid": "DecryptJobSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{keyArn}})
 		}
-		return toJSON(map[string]any{"Version": "2012-10-17", "Statement": sts})
+		return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(bd.ctx, bd.name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.Name,
@@ -453,35 +377,12 @@ func (bd *builder) roles() error {
 	return nil
 }
 
-func appendUnique(list []string, s string) []string {
-	for _, e := range list {
-		if e == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
 func (bd *builder) securityGroup() error {
 	a := bd.args
-	egress := ec2.SecurityGroupEgressArray{
-		ec2.SecurityGroupEgressArgs{
-			Description: pulumi.String("HTTPS to AWS APIs and the image registry"),
-			Protocol:    pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
-			CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
-		},
-	}
-	if a.DatabaseSecurityGroupID != nil {
-		egress = append(egress, ec2.SecurityGroupEgressArgs{
-			Description: pulumi.String("the database"),
-			Protocol:    pulumi.String("tcp"), FromPort: pulumi.Int(a.DatabasePort), ToPort: pulumi.Int(a.DatabasePort),
-			SecurityGroups: pulumi.StringArray{a.DatabaseSecurityGroupID},
-		})
-	}
 	sg, err := ec2.NewSecurityGroup(bd.ctx, bd.name+"-task-sg", &ec2.SecurityGroupArgs{
 		Description: pulumi.String("Batch job tasks: no ingress, HTTPS (and database) egress only"),
 		VpcId:       a.VpcID,
-		Egress:      egress,
+		Egress:      fargate.EgressHTTPSAndDatabase("HTTPS to AWS APIs and the image registry", a.DatabaseSecurityGroupID, a.DatabasePort),
 	}, bd.parent)
 	if err != nil {
 		return fmt.Errorf("task security group: %w", err)
@@ -494,7 +395,7 @@ func (bd *builder) securityGroup() error {
 func (bd *builder) containerDefinitions(j Job) (string, error) {
 	a := bd.args
 	var secrets []map[string]string
-	for _, k := range sortedKeys(a.Secrets) {
+	for _, k := range awsiam.SortedKeys(a.Secrets) {
 		secrets = append(secrets, map[string]string{"name": k, "valueFrom": a.Secrets[k]})
 	}
 	c := map[string]any{
@@ -516,7 +417,7 @@ func (bd *builder) containerDefinitions(j Job) (string, error) {
 	if len(secrets) > 0 {
 		c["secrets"] = secrets
 	}
-	return toJSON([]any{c})
+	return awsiam.JSON([]any{c})
 }
 
 func (bd *builder) taskDefinitions() error {
@@ -564,8 +465,8 @@ func (bd *builder) deadLetterQueue() error {
 	bd.b.DeadLetterQueue = q
 	account := bd.args.AccountID
 	doc := q.Arn.ApplyT(func(arn string) (string, error) {
-		return toJSON(map[string]any{
-			"Version": "2012-10-17",
+		return awsiam.JSON(map[string]any{
+			"Version": awsiam.Version,
 			"Statement": []map[string]any{
 				{
 					"Sid":       "SchedulerDeadLetters",
@@ -597,7 +498,7 @@ func (bd *builder) deadLetterQueue() error {
 
 func (bd *builder) schedules() error {
 	a := bd.args
-	trust, err := bd.trust("scheduler.amazonaws.com")
+	trust, err := awsiam.ServiceTrust("scheduler.amazonaws.com", a.AccountID)
 	if err != nil {
 		return err
 	}
@@ -616,8 +517,8 @@ func (bd *builder) schedules() error {
 	doc := pulumi.All(tdArns, a.ClusterArn, bd.b.ExecutionRole.Arn, bd.b.TaskRole.Arn, bd.b.DeadLetterQueue.Arn, a.QueueKeyArn).ApplyT(func(v []any) (string, error) {
 		tds, _ := v[0].([]string)
 		cluster, execArn, taskArn, dlqArn, keyArn := v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string)
-		return toJSON(map[string]any{
-			"Version": "2012-10-17",
+		return awsiam.JSON(map[string]any{
+			"Version": awsiam.Version,
 			"Statement": []map[string]any{
 				{
 					"Sid": "RunJobTasks", "Effect": "Allow", "Action": []string{"ecs:RunTask"}, "Resource": tds,

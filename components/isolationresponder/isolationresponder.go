@@ -51,6 +51,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 )
@@ -81,13 +84,6 @@ const (
 
 // Tiers a blast radius may name (securevpc tiers).
 var knownTiers = map[string]bool{"public": true, "private": true, "isolated": true}
-
-// validRetention are the CloudWatch Logs retention values.
-var validRetention = map[int]bool{
-	1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
-	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true,
-	2557: true, 2922: true, 3288: true, 3653: true,
-}
 
 // Args configures an IsolationResponder.
 type Args struct {
@@ -279,7 +275,7 @@ func (a *Args) validate(name string) error {
 			add("NotificationEmails: %q is not a plain address", e)
 		}
 	}
-	if !validRetention[a.LogRetentionDays] || a.LogRetentionDays < MinLogRetentionDays {
+	if !cwlogs.ValidRetention(a.LogRetentionDays) || a.LogRetentionDays < MinLogRetentionDays {
 		add("LogRetentionDays %d must be a CloudWatch Logs retention of at least %d (365, 400, 545, 731, ...)", a.LogRetentionDays, MinLogRetentionDays)
 	}
 	if a.FunctionArchives != nil {
@@ -394,15 +390,6 @@ func (n names) logGroupArns(group string) []string {
 type resolved struct {
 	vpcID, tableArn, topicArn, dlqArn, dataKey, notifyKey string
 	clusters                                              []string
-}
-
-func (n names) lambdaTrust() (string, error) {
-	return policy(map[string]any{
-		"Effect":    "Allow",
-		"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
-		"Action":    "sts:AssumeRole",
-		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": n.account}},
-	})
 }
 
 // networkStatements are shared by both functions: read ACLs, move subnet
@@ -535,23 +522,16 @@ func NewIsolationResponder(ctx *pulumi.Context, name string, args *Args, opts ..
 	if err := a.validate(name); err != nil {
 		return nil, fmt.Errorf("isolationresponder %s: %w", name, err)
 	}
-	archives := a.FunctionArchives
-	if archives == nil {
-		archives = map[string]lambdabuild.Artifact{}
-		for _, fn := range []string{FunctionIsolate, FunctionRelease} {
-			art, err := lambdabuild.Build(a.ModuleRoot, "./functions/"+fn)
-			if err != nil {
-				return nil, fmt.Errorf("isolationresponder %s: build %s: %w", name, fn, err)
-			}
-			archives[fn] = art
-		}
+	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, FunctionIsolate, FunctionRelease)
+	if err != nil {
+		return nil, fmt.Errorf("isolationresponder %s: %w", name, err)
 	}
 	pattern, err := EventPattern(a.AccountID, a.Region, a.SeverityThreshold, a.FindingTypePrefixes)
 	if err != nil {
 		return nil, fmt.Errorf("isolationresponder %s: %w", name, err)
 	}
 	n := newNames(name, a.AccountID, a.Region)
-	trust, err := n.lambdaTrust()
+	trust, err := awsiam.ServiceTrust("lambda.amazonaws.com", a.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("isolationresponder %s: %w", name, err)
 	}
@@ -847,30 +827,10 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 		FunctionRelease: "Restores the network ACL associations recorded for an incident",
 	}
 	for _, fn := range []string{FunctionIsolate, FunctionRelease} {
-		art := archives[fn]
-		fargs := &lambda.FunctionArgs{
-			Name:          pulumi.String(b.n.fn[fn]),
-			Description:   pulumi.String(descriptions[fn]),
-			Runtime:       pulumi.String("provided.al2023"),
-			Architectures: pulumi.StringArray{pulumi.String("arm64")},
-			Handler:       pulumi.String("bootstrap"),
-			Code:          pulumi.NewFileArchive(art.ZipPath),
-			// The hash of the reproducible zip: a preview shows a code
-			// change only when the code changed.
-			SourceCodeHash: pulumi.String(art.SHA256Base64),
-			Role:           b.roles[fn].Arn,
-			Timeout:        pulumi.Int(120),
-			MemorySize:     pulumi.Int(256),
-			KmsKeyArn:      b.args.DataKeyArn,
-			Environment:    lambda.FunctionEnvironmentArgs{Variables: env[fn]},
-			DeadLetterConfig: lambda.FunctionDeadLetterConfigArgs{
-				TargetArn: b.dlq.Arn,
-			},
-			LoggingConfig: lambda.FunctionLoggingConfigArgs{
-				LogFormat: pulumi.String("JSON"),
-				LogGroup:  b.fnLogGroups[fn].Name,
-			},
-		}
+		fargs := gofunction.FunctionArgs(b.n.fn[fn], descriptions[fn], archives[fn], b.roles[fn].Arn, 120, 256,
+			b.args.DataKeyArn, b.fnLogGroups[fn].Name)
+		fargs.Environment = lambda.FunctionEnvironmentArgs{Variables: env[fn]}
+		fargs.DeadLetterConfig = lambda.FunctionDeadLetterConfigArgs{TargetArn: b.dlq.Arn}
 		if b.args.ReservedConcurrency > 0 {
 			fargs.ReservedConcurrentExecutions = pulumi.Int(b.args.ReservedConcurrency)
 		}
@@ -887,15 +847,14 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 }
 
 func (b *builder) approval() error {
+	trust, err := awsiam.ServiceTrust("states.amazonaws.com", b.args.AccountID)
+	if err != nil {
+		return fmt.Errorf("approval role trust: %w", err)
+	}
 	role, err := iam.NewRole(b.ctx, b.child("approval-role"), &iam.RoleArgs{
-		Name:        pulumi.String(b.child("approval")),
-		Description: pulumi.String("Role of the isolation approval state machine"),
-		AssumeRolePolicy: pulumi.String(mustPolicy(map[string]any{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "states.amazonaws.com"},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": b.args.AccountID}},
-		})),
+		Name:             pulumi.String(b.child("approval")),
+		Description:      pulumi.String("Role of the isolation approval state machine"),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("approval role: %w", err)

@@ -48,6 +48,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
@@ -296,16 +298,9 @@ func NewRestoreWorkflow(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
-	archives := a.FunctionArchives
-	if archives == nil {
-		archives = map[string]lambdabuild.Artifact{}
-		for _, fn := range []string{FunctionPick, FunctionVerify} {
-			art, err := lambdabuild.Build(a.ModuleRoot, "./functions/"+fn)
-			if err != nil {
-				return nil, fmt.Errorf("restoreworkflow %s: build %s: %w", name, fn, err)
-			}
-			archives[fn] = art
-		}
+	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, FunctionPick, FunctionVerify)
+	if err != nil {
+		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
 	w := &RestoreWorkflow{Functions: map[string]*lambda.Function{}}
 	if err := ctx.RegisterComponentResource(TypeToken, name, w, opts...); err != nil {
@@ -367,12 +362,7 @@ func stmt(sid string, actions []string, resources ...string) map[string]any {
 }
 
 func (b *builder) trust(service string) (string, error) {
-	return policyDoc(map[string]any{
-		"Effect":    "Allow",
-		"Principal": map[string]any{"Service": service},
-		"Action":    "sts:AssumeRole",
-		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": b.a.AccountID}},
-	})
+	return awsiam.ServiceTrust(service, b.a.AccountID)
 }
 
 // vaultOwnerRecoveryPoints is the recovery-point ARN pattern of the vault's owner account.
@@ -532,25 +522,12 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 		if err != nil {
 			return fmt.Errorf("%s role policy: %w", fn, err)
 		}
-		art := archives[fn]
-		f, err := lambda.NewFunction(b.ctx, b.child(fn), &lambda.FunctionArgs{
-			Name:           pulumi.String(fnName),
-			Description:    pulumi.String(descriptions[fn]),
-			Runtime:        pulumi.String("provided.al2023"),
-			Architectures:  pulumi.StringArray{pulumi.String("arm64")},
-			Handler:        pulumi.String("bootstrap"),
-			Code:           pulumi.NewFileArchive(art.ZipPath),
-			SourceCodeHash: pulumi.String(art.SHA256Base64),
-			Role:           role.Arn,
-			Timeout:        pulumi.Int(120),
-			MemorySize:     pulumi.Int(256),
-			KmsKeyArn:      a.KeyArn,
-			VpcConfig: lambda.FunctionVpcConfigArgs{
-				SubnetIds:        a.IsolatedSubnetIDs,
-				SecurityGroupIds: pulumi.StringArray{sg.ID()},
-			},
-			LoggingConfig: lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: logs.Name},
-		}, b.parent, pulumi.DependsOn([]pulumi.Resource{logs, rp}))
+		fargs := gofunction.FunctionArgs(fnName, descriptions[fn], archives[fn], role.Arn, 120, 256, a.KeyArn, logs.Name)
+		fargs.VpcConfig = lambda.FunctionVpcConfigArgs{
+			SubnetIds:        a.IsolatedSubnetIDs,
+			SecurityGroupIds: pulumi.StringArray{sg.ID()},
+		}
+		f, err := lambda.NewFunction(b.ctx, b.child(fn), fargs, b.parent, pulumi.DependsOn([]pulumi.Resource{logs, rp}))
 		if err != nil {
 			return fmt.Errorf("%s function: %w", fn, err)
 		}

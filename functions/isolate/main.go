@@ -5,20 +5,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
 )
@@ -26,17 +18,7 @@ import (
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	iso, err := setup(context.Background(), logger)
-	if err != nil {
-		// Fail every invocation with the reason instead of crash-looping the init phase.
-		logger.Error("isolate is misconfigured", "error", err)
-		lambda.Start(func(context.Context, json.RawMessage) (isolation.Result, error) {
-			return isolation.Result{}, err
-		})
-		return
-	}
-	lambda.Start(func(ctx context.Context, raw json.RawMessage) (isolation.Result, error) {
-		return iso.Handle(ctx, raw)
-	})
+	lambda.Start(isolation.Handler(logger, "isolate", iso, err))
 }
 
 func setup(ctx context.Context, logger *slog.Logger) (*isolation.Isolator, error) {
@@ -48,17 +30,5 @@ func setup(ctx context.Context, logger *slog.Logger) (*isolation.Isolator, error
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	deps := isolation.Deps{
-		EC2:      isolation.NewEC2Adapter(ec2.NewFromConfig(awsCfg)),
-		ECS:      isolation.NewECSAdapter(ecs.NewFromConfig(awsCfg)),
-		RDS:      isolation.NewRDSAdapter(rds.NewFromConfig(awsCfg)),
-		Store:    isolation.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.StateTable),
-		Notifier: isolation.NewSNSNotifier(sns.NewFromConfig(awsCfg), cfg.TopicARN),
-		Timeline: isolation.NewLogsTimeline(cloudwatchlogs.NewFromConfig(awsCfg), cfg.EvidenceLogGroup, nil),
-		Logger:   logger,
-	}
-	if cfg.ApprovalStateMachineARN != "" {
-		deps.Approvals = isolation.NewSFNApprovals(sfn.NewFromConfig(awsCfg), cfg.ApprovalStateMachineARN)
-	}
-	return isolation.NewIsolator(cfg, deps)
+	return isolation.NewIsolator(cfg, isolation.NewAWSDeps(awsCfg, cfg, logger))
 }

@@ -11,17 +11,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
 )
@@ -29,16 +24,7 @@ import (
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	rel, err := setup(context.Background(), logger)
-	if err != nil {
-		logger.Error("release is misconfigured", "error", err)
-		lambda.Start(func(context.Context, json.RawMessage) (isolation.ReleaseResult, error) {
-			return isolation.ReleaseResult{}, err
-		})
-		return
-	}
-	lambda.Start(func(ctx context.Context, raw json.RawMessage) (isolation.ReleaseResult, error) {
-		return rel.Handle(ctx, raw)
-	})
+	lambda.Start(isolation.Handler(logger, "release", rel, err))
 }
 
 func setup(ctx context.Context, logger *slog.Logger) (*isolation.Releaser, error) {
@@ -50,11 +36,5 @@ func setup(ctx context.Context, logger *slog.Logger) (*isolation.Releaser, error
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	return isolation.NewReleaser(cfg, isolation.ReleaseDeps{
-		EC2:      isolation.NewEC2Adapter(ec2.NewFromConfig(awsCfg)),
-		Store:    isolation.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.StateTable),
-		Notifier: isolation.NewSNSNotifier(sns.NewFromConfig(awsCfg), cfg.TopicARN),
-		Timeline: isolation.NewLogsTimeline(cloudwatchlogs.NewFromConfig(awsCfg), cfg.EvidenceLogGroup, nil),
-		Logger:   logger,
-	})
+	return isolation.NewReleaser(cfg, isolation.NewAWSReleaseDeps(awsCfg, cfg, logger))
 }

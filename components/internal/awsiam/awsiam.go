@@ -1,0 +1,115 @@
+// Package awsiam holds small, pure helpers the components share to write
+// IAM policy documents: JSON encoding, service trust policies and the
+// resources of container secret references.
+//
+// Documents are built from maps so that encoding/json writes their keys in
+// sorted order: the same document always renders to the same string.
+package awsiam
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Version is the IAM policy language version of every document.
+const Version = "2012-10-17"
+
+var (
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// secretRE admits a ":json-key:version-stage:version-id" suffix.
+	secretRE = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
+	paramRE  = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+)
+
+// JSON encodes v as a string.
+func JSON(v any) (string, error) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode JSON: %w", err)
+	}
+	return string(out), nil
+}
+
+// ServiceTrust returns an assume-role policy that admits the AWS service
+// principal service. With a non-empty sourceAccount the service may assume
+// the role only on behalf of that account (aws:SourceAccount).
+func ServiceTrust(service, sourceAccount string) (string, error) {
+	st := map[string]any{
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": service},
+		"Action":    "sts:AssumeRole",
+	}
+	if sourceAccount != "" {
+		st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": sourceAccount}}
+	}
+	return JSON(map[string]any{"Version": Version, "Statement": []map[string]any{st}})
+}
+
+// ValidEnvName reports whether k is a container environment variable name.
+func ValidEnvName(k string) bool { return envNameRE.MatchString(k) }
+
+// IsParameter reports whether v is an SSM parameter ARN.
+func IsParameter(v string) bool { return paramRE.MatchString(v) }
+
+// SecretProblems describes, in the order of the sorted variable names, each
+// entry of secrets (variable name to Secrets Manager secret ARN or SSM
+// parameter ARN) that is not valid; nil when all are.
+func SecretProblems(secrets map[string]string) []string {
+	var p []string
+	for _, k := range SortedKeys(secrets) {
+		if !ValidEnvName(k) {
+			p = append(p, fmt.Sprintf("Secrets: %q is not an environment variable name", k))
+		}
+		if v := secrets[k]; !secretRE.MatchString(v) && !paramRE.MatchString(v) {
+			p = append(p, fmt.Sprintf("Secrets[%s]: %q is not a Secrets Manager secret ARN or SSM parameter ARN", k, v))
+		}
+	}
+	return p
+}
+
+// SecretResource strips a Secrets Manager valueFrom suffix
+// (":json-key:version-stage:version-id") to the secret ARN IAM evaluates.
+func SecretResource(valueFrom string) string {
+	parts := strings.Split(valueFrom, ":")
+	if len(parts) > 7 {
+		parts = parts[:7]
+	}
+	return strings.Join(parts, ":")
+}
+
+// SecretResources splits the values of secrets (variable name to secret or
+// parameter ARN) into the distinct Secrets Manager secret ARNs and SSM
+// parameter ARNs a role must read, in the order of the sorted variable
+// names.
+func SecretResources(secrets map[string]string) (secretArns, paramArns []string) {
+	for _, k := range SortedKeys(secrets) {
+		if v := secrets[k]; IsParameter(v) {
+			paramArns = appendUnique(paramArns, v)
+		} else {
+			secretArns = appendUnique(secretArns, SecretResource(v))
+		}
+	}
+	return secretArns, paramArns
+}
+
+// SortedKeys returns the keys of m in order.
+func SortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, e := range list {
+		if e == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

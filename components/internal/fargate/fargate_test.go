@@ -1,0 +1,24 @@
+package fargate
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestValidSize(t *testing.T) {
+	for _, ok := range [][2]int{{256, 512}, {512, 4096}, {4096, 30720}, {8192, 20480}, {16384, 122880}} {
+		assert.True(t, ValidSize(ok[0], ok[1]), "%v", ok)
+	}
+	for _, bad := range [][2]int{{256, 4096}, {1024, 1024}, {8192, 18432}, {300, 512}} {
+		assert.False(t, ValidSize(bad[0], bad[1]), "%v", bad)
+	}
+}
+
+func TestECRRepositoryArn(t *testing.T) {
+	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/team/api",
+		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/team/api:v1"))
+	assert.Equal(t, "arn:aws-cn:ecr:cn-north-1:111111111111:repository/api",
+		ECRRepositoryArn("111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:abc"))
+	assert.Empty(t, ECRRepositoryArn("public.ecr.aws/nginx/nginx:1"))
+}

@@ -1,0 +1,23 @@
+package gofunction
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
+)
+
+func TestArchivesPrebuilt(t *testing.T) {
+	pre := map[string]lambdabuild.Artifact{"pick": {ZipPath: "/tmp/pick.zip", SHA256Base64: "abc="}}
+	got, err := Archives(pre, "/nonexistent", "pick")
+	require.NoError(t, err)
+	assert.Equal(t, pre, got)
+}
+
+func TestArchivesBuildError(t *testing.T) {
+	_, err := Archives(nil, t.TempDir(), "missing")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "build missing")
+}
