@@ -114,6 +114,13 @@ type Args struct {
 	// secret ARNs (optionally with a ":json-key:version-stage:version-id"
 	// suffix) or SSM parameter ARNs.
 	Secrets map[string]string
+	// Environment are plain, non-secret environment variables of every job
+	// (e.g. DB_PORT, DB_NAME, DB_AUTH).
+	Environment map[string]string
+	// TaskPolicyJSON is an optional policy of the jobs' own role (e.g.
+	// rds-db:connect for IAM database authentication); without it the role
+	// has no permissions.
+	TaskPolicyJSON pulumi.StringInput
 	// Jobs are the scheduled tasks; at least one.
 	Jobs []Job
 	// AccountID and Region of the stack.
@@ -216,6 +223,14 @@ func (a *Args) Validate() error {
 		add("SecretsKeyArn (customer-managed key of the secrets) is required when Secrets is set")
 	}
 	p = append(p, awsiam.SecretProblems(a.Secrets)...)
+	for k := range a.Environment {
+		if !awsiam.ValidEnvName(k) {
+			p = append(p, fmt.Sprintf("Environment: %q is not an environment variable name", k))
+		}
+		if _, dup := a.Secrets[k]; dup {
+			p = append(p, fmt.Sprintf("Environment: %s is also in Secrets", k))
+		}
+	}
 	if len(a.Jobs) == 0 {
 		add("Jobs must list at least one job (create Batch only when jobs are configured)")
 	}
@@ -334,6 +349,14 @@ func (bd *builder) roles() error {
 		return fmt.Errorf("task role: %w", err)
 	}
 	bd.b.ExecutionRole, bd.b.TaskRole = exec, task
+	if a.TaskPolicyJSON != nil {
+		if _, err := iam.NewRolePolicy(bd.ctx, bd.name+"-task-policy", &iam.RolePolicyArgs{
+			Role:   task.ID(),
+			Policy: a.TaskPolicyJSON,
+		}, bd.parent); err != nil {
+			return fmt.Errorf("task policy: %w", err)
+		}
+	}
 
 	secretArns, paramArns := awsiam.SecretResources(a.Secrets)
 	var secretsKey pulumi.StringInput = pulumi.String("")
@@ -416,6 +439,13 @@ func (bd *builder) containerDefinitions(j Job) (string, error) {
 	}
 	if len(secrets) > 0 {
 		c["secrets"] = secrets
+	}
+	if len(a.Environment) > 0 {
+		var env []map[string]string
+		for _, k := range awsiam.SortedKeys(a.Environment) {
+			env = append(env, map[string]string{"name": k, "value": a.Environment[k]})
+		}
+		c["environment"] = env
 	}
 	return awsiam.JSON([]any{c})
 }

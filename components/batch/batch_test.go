@@ -525,3 +525,29 @@ func TestBatchRejectsBadArgs(t *testing.T) {
 	_, err := NewBatch(nil, "batch", nil)
 	assert.ErrorContains(t, err, "args are required")
 }
+
+// Plain settings go to every job's environment and the optional task policy
+// is the jobs' only permission (here: IAM database authentication).
+func TestBatchEnvironmentAndTaskPolicy(t *testing.T) {
+	const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:ap-northeast-1:111111111111:dbuser:*/bank_batch"}]}`
+	e := build(t, func(a *Args) {
+		a.Environment = map[string]string{"DB_AUTH": "iam", "DB_ROLE": "bank_batch"}
+		a.TaskPolicyJSON = pulumi.String(policy)
+	})
+	td := named(t, e.g, tTaskDef, "batch-reconcile")
+	var defs []struct {
+		Environment []struct{ Name, Value string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(td.Inputs["containerDefinitions"])), &defs))
+	require.Len(t, defs, 1)
+	assert.Equal(t, []struct{ Name, Value string }{{"DB_AUTH", "iam"}, {"DB_ROLE", "bank_batch"}}, defs[0].Environment)
+	p := named(t, e.g, tRolePolicy, "batch-task-policy")
+	assert.Equal(t, policy, graph.Str(p.Inputs["policy"]))
+
+	_, err := preview.Run(func(ctx *pulumi.Context) error {
+		_, err := NewBatch(ctx, "batch", &Args{Environment: map[string]string{"bad-name": "x"}})
+		return err
+	}, preview.Options{Project: "test", Stack: "test", Account: account, Region: region})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"bad-name" is not an environment variable name`)
+}

@@ -161,13 +161,20 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			for _, j := range a.BatchJobs {
 				jobs = append(jobs, batch.Job{Name: j.Name, Schedule: j.Schedule, Command: j.Command})
 			}
-			batchSecrets := map[string]string{}
+			// Jobs read the database host from the same SSM parameter and
+			// connect with IAM database authentication as BatchDatabaseUser.
+			batchSecrets := map[string]string{"DB_HOST": endpointParameterArn(cfg)}
+			batchEnv := map[string]string{
+				"DB_PORT": fmt.Sprint(db.Port), "DB_NAME": db.Name, "DB_AUTH": "iam", "DB_USER": BatchDatabaseUser,
+			}
 			b, err := batch.NewBatch(ctx, "batch", &batch.Args{
-				ClusterArn: api.ClusterArn, PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
+				Secrets: batchSecrets, Environment: batchEnv, SecretsKeyArn: dataKey.Arn,
+				TaskPolicyJSON: rdsConnectPolicy(cfg, BatchDatabaseUser),
+				ClusterArn:     api.ClusterArn, PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
 				Image: a.Image, CpuArchitecture: a.CpuArchitecture, Cpu: a.BatchCpu, Memory: a.BatchMem,
 				LogsKeyArn: logsKey.Arn, QueueKeyArn: notifyKey.Arn, LogRetentionDays: a.LogRetentionDays,
 				DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
-				Secrets: batchSecrets, Jobs: jobs, AccountID: cfg.AccountID, Region: cfg.Region,
+				Jobs: jobs, AccountID: cfg.AccountID, Region: cfg.Region,
 			})
 			if err != nil {
 				return nil, err
@@ -200,9 +207,13 @@ func listenerPort(a *cfgpkg.App) int {
 	return 80
 }
 
-// IAMDatabaseUser is the database user the application connects as with
-// IAM authentication (restore account).
-const IAMDatabaseUser = "bank_app"
+// Database users that connect with IAM authentication: the application in
+// the restore account (no password crosses from the compromised account)
+// and the batch jobs everywhere. Both need the rds_iam grant in the database.
+const (
+	IAMDatabaseUser   = "bank_app"
+	BatchDatabaseUser = "bank_batch"
+)
 
 // iamAuthPolicy lets the application's task role connect as
 // IAMDatabaseUser with IAM authentication, when it has no password.
@@ -210,8 +221,19 @@ func iamAuthPolicy(cfg *cfgpkg.Config, db dbAccess) pulumi.StringInput {
 	if db.SecretArn != nil {
 		return nil
 	}
+	return rdsConnectPolicy(cfg, IAMDatabaseUser)
+}
+
+// rdsConnectPolicy allows rds-db:connect as one database user on any
+// cluster of this account and region (restored clusters get new ids).
+func rdsConnectPolicy(cfg *cfgpkg.Config, user string) pulumi.StringInput {
 	return pulumi.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ConnectWithIAMAuth","Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:%s:%s:dbuser:*/%s"}]}`,
-		cfg.Region, cfg.AccountID, IAMDatabaseUser))
+		cfg.Region, cfg.AccountID, user))
+}
+
+// endpointParameterArn is the ARN of DatabaseEndpointParameter.
+func endpointParameterArn(cfg *cfgpkg.Config) string {
+	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", cfg.Region, cfg.AccountID, DatabaseEndpointParameter)
 }
 
 func optString(s string) pulumi.StringInput {

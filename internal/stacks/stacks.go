@@ -410,7 +410,7 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 	app, err := application(ctx, cfg, keys, vpc, dbAccess{
-		EndpointParameterArn: pulumi.Sprintf("arn:aws:ssm:%s:%s:parameter%s", cfg.Region, cfg.AccountID, DatabaseEndpointParameter),
+		EndpointParameterArn: pulumi.String(endpointParameterArn(cfg)),
 		SecurityGroupID:      fw.SecurityGroupID, Port: cfg.Network.DatabasePort, Name: rc.VerifyDatabase,
 	})
 	if err != nil {
