@@ -167,6 +167,9 @@ func (r *reader) app() *App {
 			r.fail("albCertificateArn", a.AlbCertificateArn, "is not an ACM certificate ARN")
 		}
 	case APIModeAppRunner:
+		if a.WafRateLimit < 100 {
+			r.fail("wafRateLimit", fmt.Sprint(a.WafRateLimit), "must be at least 100 with apiMode apprunner (the App Runner web ACL always has a rate rule)")
+		}
 		a.AppRunnerMinSize = r.intIn("appRunnerMinSize", 1, 1, 25)
 		a.AppRunnerMaxSize = r.intIn("appRunnerMaxSize", 4, 1, 25)
 		if a.AppRunnerMaxSize < a.AppRunnerMinSize {

@@ -173,8 +173,8 @@ func runPreview(args []string, stdout io.Writer) (int, error) {
 
 // referencedOutputs answers the bunker stack reference offline: when a
 // stack names fintech-resilience:bunkerStack (org/project/<name>) and
-// Pulumi.<name>.yaml is here, that stack is previewed too and the outputs
-// the program reads from it are taken from its graph.
+// Pulumi.<name>.yaml is here, that stack is previewed too and its outputs
+// are taken from its graph (stacks.BunkerOutputs).
 func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string]string, error) {
 	ref := cfg[config.Namespace+":bunkerStack"]
 	if ref == "" {
@@ -189,15 +189,5 @@ func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string
 	if err != nil {
 		return nil, fmt.Errorf("previewing referenced stack %s: %w", ref, err)
 	}
-	out := map[string]string{}
-	arnOf := func(typ, key string) {
-		for _, r := range g.OfType(typ) {
-			if v, ok := r.Output("arn"); ok {
-				out[key] = graph.Str(v)
-			}
-		}
-	}
-	arnOf("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault", "airGappedVaultArn")
-	arnOf("aws:ram/resourceShare:ResourceShare", "resourceShareArn")
-	return map[string]map[string]string{ref: out}, nil
+	return map[string]map[string]string{ref: stacks.BunkerOutputs(g)}, nil
 }

@@ -37,6 +37,10 @@ type dbAccess struct {
 type appOut struct {
 	// ClientSecurityGroups must be admitted by the database.
 	ClientSecurityGroups map[string]pulumi.StringOutput
+	// EcsClusterArn and EcsServiceName are the API service the restore
+	// cut-over redeploys (empty in App Runner mode).
+	EcsClusterArn  pulumi.StringOutput
+	EcsServiceName pulumi.StringOutput
 }
 
 // usEast1 is an aws provider for CloudFront-scope resources, pinned to the
@@ -115,7 +119,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
 			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
 			MinSize: a.AppRunnerMinSize, MaxSize: a.AppRunnerMaxSize, MaxConcurrency: 100,
-			DataKeyArn: dataKey.Arn, ManagedRuleGroups: a.WafManagedGroups, RateLimit: maxInt(a.WafRateLimit, 100),
+			DataKeyArn: dataKey.Arn, ManagedRuleGroups: a.WafManagedGroups, RateLimit: a.WafRateLimit,
 			AccountID: cfg.AccountID,
 		})
 		if err != nil {
@@ -140,6 +144,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			return nil, err
 		}
 		out.ClientSecurityGroups["api"] = api.TaskSecurityGroupID
+		out.EcsClusterArn, out.EcsServiceName = api.ClusterArn, api.ServiceName
 		provider, err := usEast1(ctx, cfg)
 		if err != nil {
 			return nil, err
@@ -241,11 +246,4 @@ func optString(s string) pulumi.StringInput {
 		return nil
 	}
 	return pulumi.String(s)
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
 // Run is the Pulumi program: it validates the configuration before
@@ -157,7 +158,7 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	b := cfg.Backup
 	bunker := &bunkerRef{name: b.BunkerStack}
-	copyVault, err := bunker.value(ctx, b.BunkerVaultArn, "airGappedVaultArn")
+	copyVault, err := bunker.value(ctx, b.BunkerVaultArn, OutputAirGappedVaultArn)
 	if err != nil {
 		return err
 	}
@@ -268,6 +269,30 @@ func sortedLabels(m map[string]pulumi.StringOutput) []string {
 	return out
 }
 
+// Outputs of the bunker stack that the workload and restore stacks read.
+const (
+	OutputAirGappedVaultArn = "airGappedVaultArn"
+	OutputResourceShareArn  = "resourceShareArn"
+)
+
+// BunkerOutputs are the values the bunker stack exports under
+// OutputAirGappedVaultArn and OutputResourceShareArn, read from its
+// (offline) resource graph: fincheck answers stack references with them.
+func BunkerOutputs(g *graph.Graph) map[string]string {
+	out := map[string]string{}
+	for typ, key := range map[string]string{
+		"aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault": OutputAirGappedVaultArn,
+		"aws:ram/resourceShare:ResourceShare":                        OutputResourceShareArn,
+	} {
+		for _, r := range g.OfType(typ) {
+			if v, ok := r.Output("arn"); ok {
+				out[key] = graph.Str(v)
+			}
+		}
+	}
+	return out
+}
+
 // bunkerRef reads outputs of the bunker stack, creating the stack reference
 // only when a value is not given in configuration (configuration wins).
 type bunkerRef struct {
@@ -321,8 +346,8 @@ func bunker(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	ctx.Export("airGappedVaultArn", vault.VaultArn)
-	ctx.Export("resourceShareArn", vault.ResourceShareArn)
+	ctx.Export(OutputAirGappedVaultArn, vault.VaultArn)
+	ctx.Export(OutputResourceShareArn, vault.ResourceShareArn)
 	return nil
 }
 
@@ -338,7 +363,7 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	rc := cfg.Recovery
 	bunker := &bunkerRef{name: rc.BunkerStack}
 	if rc.AcceptShare {
-		shareArn, err := bunker.value(ctx, rc.BunkerShareArn, "resourceShareArn")
+		shareArn, err := bunker.value(ctx, rc.BunkerShareArn, OutputResourceShareArn)
 		if err != nil {
 			return err
 		}
@@ -348,7 +373,7 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 			return err
 		}
 	}
-	vaultArn, err := bunker.value(ctx, rc.BunkerVaultArn, "airGappedVaultArn")
+	vaultArn, err := bunker.value(ctx, rc.BunkerVaultArn, OutputAirGappedVaultArn)
 	if err != nil {
 		return err
 	}
@@ -391,24 +416,6 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	wf, err := restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", &restoreworkflow.Args{
-		AccountID: cfg.AccountID, Region: cfg.Region, VaultArn: vaultArn,
-		SubnetGroupName: rt.SubnetGroupName, SecurityGroupIDs: pulumi.StringArray{fw.SecurityGroupID},
-		KeyArn: dataKey.Arn, LogsKeyArn: logsKey.Arn, NotificationKeyArn: notifyKey.Arn,
-		NotificationEmails: cfg.NotificationEmails, ClusterIdentifierPrefix: rc.ClusterPrefix,
-		Engine: rc.Engine, EngineVersion: rc.EngineVersion, InstanceCount: rc.InstanceCount,
-		MinCapacity: rc.MinCapacity, MaxCapacity: rc.MaxCapacity, PollIntervalSeconds: rc.PollIntervalSeconds,
-		TimeoutSeconds: rc.TimeoutSeconds, ApprovalTimeoutSeconds: rc.ApprovalTimeoutSeconds,
-		VerifyQuery: rc.VerifyQuery, VerifyDatabase: rc.VerifyDatabase,
-		CutoverParameterName: DatabaseEndpointParameter,
-		EcsClusterArn:        pulumi.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", cfg.Region, cfg.AccountID, ServiceName),
-		EcsServiceName:       pulumi.String(ServiceName),
-		VpcID:                vpc.VpcID, VpcCidrBlock: cfg.Network.VpcCIDR, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
-		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
-	})
-	if err != nil {
-		return err
-	}
 	app, err := application(ctx, cfg, keys, vpc, dbAccess{
 		EndpointParameterArn: pulumi.String(endpointParameterArn(cfg)),
 		SecurityGroupID:      fw.SecurityGroupID, Port: cfg.Network.DatabasePort, Name: rc.VerifyDatabase,
@@ -420,6 +427,24 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		if err := fw.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
 			return err
 		}
+	}
+	wf, err := restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", &restoreworkflow.Args{
+		AccountID: cfg.AccountID, Region: cfg.Region, VaultArn: vaultArn,
+		SubnetGroupName: rt.SubnetGroupName, SecurityGroupIDs: pulumi.StringArray{fw.SecurityGroupID},
+		KeyArn: dataKey.Arn, LogsKeyArn: logsKey.Arn, NotificationKeyArn: notifyKey.Arn,
+		NotificationEmails: cfg.NotificationEmails, ClusterIdentifierPrefix: rc.ClusterPrefix,
+		Engine: rc.Engine, EngineVersion: rc.EngineVersion, InstanceCount: rc.InstanceCount,
+		MinCapacity: rc.MinCapacity, MaxCapacity: rc.MaxCapacity, PollIntervalSeconds: rc.PollIntervalSeconds,
+		TimeoutSeconds: rc.TimeoutSeconds, ApprovalTimeoutSeconds: rc.ApprovalTimeoutSeconds,
+		VerifyQuery: rc.VerifyQuery, VerifyDatabase: rc.VerifyDatabase,
+		CutoverParameterName: DatabaseEndpointParameter,
+		EcsClusterArn:        app.EcsClusterArn,
+		EcsServiceName:       app.EcsServiceName,
+		VpcID:                vpc.VpcID, VpcCidrBlock: cfg.Network.VpcCIDR, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
+		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
+	})
+	if err != nil {
+		return err
 	}
 	ctx.Export("restoreStateMachineArn", wf.StateMachineArn)
 	ctx.Export("restoreTopicArn", wf.TopicArn)
