@@ -9,11 +9,12 @@ package dbfirewall
 
 import (
 	"fmt"
-	"regexp"
+	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/dbclients"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -37,8 +38,6 @@ type DatabaseFirewall struct {
 	port            int
 }
 
-var labelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
-
 // NewDatabaseFirewall creates the group and one ingress rule per client.
 func NewDatabaseFirewall(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*DatabaseFirewall, error) {
 	if args == nil || args.VpcID == nil {
@@ -49,12 +48,12 @@ func NewDatabaseFirewall(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	labels := make([]string, 0, len(args.Clients))
 	for l, sg := range args.Clients {
-		if !labelRE.MatchString(l) || sg == nil {
+		if !dbclients.ValidLabel(l) || sg == nil {
 			return nil, fmt.Errorf("dbfirewall %s: client %q needs a lower-case label and a security group id", name, l)
 		}
 		labels = append(labels, l)
 	}
-	sortStrings(labels)
+	sort.Strings(labels)
 	f := &DatabaseFirewall{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, f, opts...); err != nil {
 		return nil, fmt.Errorf("dbfirewall %s: register: %w", name, err)
@@ -85,26 +84,8 @@ func NewDatabaseFirewall(ctx *pulumi.Context, name string, args *Args, opts ...p
 // AllowClient admits the database port from one more client security
 // group (for clients created after the firewall).
 func (f *DatabaseFirewall) AllowClient(ctx *pulumi.Context, label string, sg pulumi.StringInput) error {
-	if !labelRE.MatchString(label) || sg == nil {
-		return fmt.Errorf("dbfirewall %s: client %q needs a lower-case label and a security group id", f.name, label)
-	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, f.name+"-from-"+label, &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           f.SecurityGroup.ID(),
-		ReferencedSecurityGroupId: sg,
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(f.port),
-		ToPort:                    pulumi.Int(f.port),
-		Description:               pulumi.String("database clients: " + label),
-	}, pulumi.Parent(f)); err != nil {
-		return fmt.Errorf("dbfirewall %s: client %s: %w", f.name, label, err)
+	if err := dbclients.Allow(ctx, f.name, label, f.SecurityGroup.ID(), sg, f.port, f); err != nil {
+		return fmt.Errorf("dbfirewall %w", err)
 	}
 	return nil
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }

@@ -45,8 +45,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/dbclients"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -627,20 +628,8 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 // (a child ingress rule named <name>-from-<label>). It is the only way in:
 // no CIDR is ever admitted.
 func (a *EncryptedAurora) AllowClient(ctx *pulumi.Context, label string, clientSecurityGroupID pulumi.StringInput) error {
-	if clientSecurityGroupID == nil || !labelRE.MatchString(label) {
-		return fmt.Errorf("encryptedaurora %s: AllowClient needs a security group id and a label of lower-case letters, digits and '-' (got %q)", a.name, label)
-	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, a.name+"-from-"+label, &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           a.SecurityGroup.ID(),
-		ReferencedSecurityGroupId: clientSecurityGroupID,
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(a.port),
-		ToPort:                    pulumi.Int(a.port),
-		Description:               pulumi.String("database clients: " + label),
-	}, pulumi.Parent(a)); err != nil {
-		return fmt.Errorf("encryptedaurora %s: client %s: %w", a.name, label, err)
+	if err := dbclients.Allow(ctx, a.name, label, a.SecurityGroup.ID(), clientSecurityGroupID, a.port, a); err != nil {
+		return fmt.Errorf("encryptedaurora %w", err)
 	}
 	return nil
 }
-
-var labelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
