@@ -7,15 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
-
-func only(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
 
 // With the shipped stack files: the ARN the workload plan copies to is the
 // ARN of the vault the bunker stack creates, the copy retention fits that
@@ -29,13 +23,13 @@ func TestCrossStackBackupWiring(t *testing.T) {
 	rg, restore, err := fincheck.PreviewStack("..", "restore", "")
 	require.NoError(t, err)
 
-	lag := only(t, bg, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+	lag := testkit.One(t, bg, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
 	lagArn, ok := lag.Output("arn")
 	require.True(t, ok)
 	minDays, _ := graph.Num(lag.Inputs["minRetentionDays"])
 	maxDays, _ := graph.Num(lag.Inputs["maxRetentionDays"])
 
-	plan := only(t, wg, "aws:backup/plan:Plan")
+	plan := testkit.One(t, wg, "aws:backup/plan:Plan")
 	rules := graph.List(plan.Inputs["rules"])
 	require.Len(t, rules, 1)
 	copies := graph.List(graph.Map(rules[0])["copyActions"])
@@ -46,19 +40,19 @@ func TestCrossStackBackupWiring(t *testing.T) {
 	assert.GreaterOrEqual(t, copyDays, minDays, "copy retention below the bunker vault's minimum")
 	assert.LessOrEqual(t, copyDays, maxDays, "copy retention above the bunker vault's maximum")
 
-	principal := only(t, bg, "aws:ram/principalAssociation:PrincipalAssociation")
+	principal := testkit.One(t, bg, "aws:ram/principalAssociation:PrincipalAssociation")
 	assert.Equal(t, restore.AccountID, principal.Inputs["principal"])
 
-	share := only(t, bg, "aws:ram/resourceShare:ResourceShare")
+	share := testkit.One(t, bg, "aws:ram/resourceShare:ResourceShare")
 	shareArn, ok := share.Output("arn")
 	require.True(t, ok)
-	accepter := only(t, rg, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
+	accepter := testkit.One(t, rg, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
 	assert.Equal(t, shareArn, accepter.Inputs["shareArn"])
-	ref := only(t, rg, "pulumi:pulumi:StackReference")
+	ref := testkit.One(t, rg, "pulumi:pulumi:StackReference")
 	assert.Equal(t, "acme/fintech-resilience/bunker", ref.Inputs["name"])
 	assert.Equal(t, []string{ref.URN}, accepter.PropertyDependencies["shareArn"])
 
-	testPlan := only(t, rg, "aws:backup/restoreTestingPlan:RestoreTestingPlan")
+	testPlan := testkit.One(t, rg, "aws:backup/restoreTestingPlan:RestoreTestingPlan")
 	sel := graph.Map(testPlan.Inputs["recoveryPointSelection"])
 	assert.Equal(t, []any{lagArn}, sel["includeVaults"])
 }
@@ -68,15 +62,15 @@ func TestCrossStackBackupWiring(t *testing.T) {
 func TestWorkloadBackupProtection(t *testing.T) {
 	g, _, err := fincheck.PreviewStack("..", "workload", "")
 	require.NoError(t, err)
-	vault := only(t, g, "aws:backup/vault:Vault")
+	vault := testkit.One(t, g, "aws:backup/vault:Vault")
 	keys := g.Refs(vault, "kmsKeyArn", "aws:kms/key:Key")
 	require.Len(t, keys, 1)
 	assert.Equal(t, "keys-backup", keys[0].Name)
-	lock := only(t, g, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+	lock := testkit.One(t, g, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
 	assert.Equal(t, vault.Inputs["name"], lock.Inputs["backupVaultName"])
 	assert.NotContains(t, lock.Inputs, "changeableForDays", "the shipped workload starts in governance mode")
 
-	sel := only(t, g, "aws:backup/selection:Selection")
+	sel := testkit.One(t, g, "aws:backup/selection:Selection")
 	assert.Equal(t, []any{map[string]any{"type": "STRINGEQUALS", "key": "backup-policy", "value": "fintech-daily"}}, sel.Inputs["selectionTags"])
 	roles := g.Refs(sel, "iamRoleArn", "aws:iam/role:Role")
 	require.Len(t, roles, 1)

@@ -9,19 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
-
-func named(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no %s named %s", typ, name)
-	return nil
-}
 
 // The isolation responder in the shipped workload stack: everything exists
 // before an incident, scoped to this account and region.
@@ -29,7 +19,7 @@ func TestWorkloadIsolationResponder(t *testing.T) {
 	g, cfg, err := fincheck.PreviewStack("..", "workload", "")
 	require.NoError(t, err)
 
-	rule := named(t, g, "aws:cloudwatch/eventRule:EventRule", "isolation-findings")
+	rule := testkit.Named(t, g, "aws:cloudwatch/eventRule:EventRule", "isolation-findings")
 	var pattern struct {
 		Source     []string `json:"source"`
 		DetailType []string `json:"detail-type"`
@@ -50,14 +40,14 @@ func TestWorkloadIsolationResponder(t *testing.T) {
 	assert.Equal(t, []any{">=", 7.0}, pattern.Detail.Severity[0].Numeric)
 
 	for _, name := range []string{"isolation-isolate", "isolation-release"} {
-		fn := named(t, g, "aws:lambda/function:Function", name)
+		fn := testkit.Named(t, g, "aws:lambda/function:Function", name)
 		assert.Equal(t, "provided.al2023", fn.Inputs["runtime"])
 		assert.Equal(t, []any{"arm64"}, fn.Inputs["architectures"])
 		assert.NotEmpty(t, fn.Inputs["sourceCodeHash"], "reproducible zip hash")
 		assert.NotEmpty(t, fn.Inputs["kmsKeyArn"], "environment encrypted with a CMK")
 	}
 
-	nacl := named(t, g, "aws:ec2/networkAcl:NetworkAcl", "isolation-quarantine-nacl")
+	nacl := testkit.Named(t, g, "aws:ec2/networkAcl:NetworkAcl", "isolation-quarantine-nacl")
 	assert.Empty(t, nacl.Inputs["subnetIds"], "not associated until an incident")
 	for _, dir := range []string{"ingress", "egress"} {
 		denyAll := false
@@ -70,11 +60,11 @@ func TestWorkloadIsolationResponder(t *testing.T) {
 		assert.True(t, denyAll, "%s deny-all entry", dir)
 	}
 
-	topic := named(t, g, "aws:sns/topic:Topic", "isolation-alerts-topic")
+	topic := testkit.Named(t, g, "aws:sns/topic:Topic", "isolation-alerts-topic")
 	assert.NotEmpty(t, topic.Inputs["kmsMasterKeyId"])
-	dlq := named(t, g, "aws:sqs/queue:Queue", "isolation-dlq")
+	dlq := testkit.Named(t, g, "aws:sqs/queue:Queue", "isolation-dlq")
 	assert.NotEmpty(t, dlq.Inputs["kmsMasterKeyId"])
-	alarm := named(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "isolation-isolate-errors")
+	alarm := testkit.Named(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "isolation-isolate-errors")
 	assert.Equal(t, "Errors", alarm.Inputs["metricName"])
 
 	// Association changes are limited to this VPC.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
@@ -19,10 +20,7 @@ func TestStacksHaveNoMandatoryViolations(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			g, _, err := fincheck.PreviewStack("..", stack, "")
 			require.NoError(t, err)
-			vs := rules.Evaluate(g, rules.All(), nil)
-			for _, v := range vs {
-				assert.NotEqual(t, rules.Mandatory, v.Enforcement, "%s: %s %s", v.Policy, v.URN, v.Message)
-			}
+			testkit.NoMandatoryViolations(t, g)
 		})
 	}
 }

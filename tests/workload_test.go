@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -28,20 +29,20 @@ func TestWorkloadTier(t *testing.T) {
 	})
 
 	t.Run("the WAF sits on CloudFront", func(t *testing.T) {
-		d := only(t, g, "aws:cloudfront/distribution:Distribution")
+		d := testkit.One(t, g, "aws:cloudfront/distribution:Distribution")
 		acls := g.Refs(d, "webAclId", "aws:wafv2/webAcl:WebAcl")
 		require.Len(t, acls, 1)
 		assert.Equal(t, "CLOUDFRONT", acls[0].Inputs["scope"])
 		// The origin is the VPC origin of the internal ALB.
-		vo := only(t, g, "aws:cloudfront/vpcOrigin:VpcOrigin")
+		vo := testkit.One(t, g, "aws:cloudfront/vpcOrigin:VpcOrigin")
 		assert.Contains(t, d.PropertyDependencies["origins"], vo.URN)
-		lb := only(t, g, "aws:lb/loadBalancer:LoadBalancer")
+		lb := testkit.One(t, g, "aws:lb/loadBalancer:LoadBalancer")
 		assert.Contains(t, vo.PropertyDependencies["vpcOriginEndpointConfig"], lb.URN)
 		assert.Empty(t, g.OfType("aws:wafv2/webAclAssociation:WebAclAssociation"), "no REGIONAL WAF on the ALB")
 	})
 
 	t.Run("Aurora Serverless v2 with a CMK in isolated subnets", func(t *testing.T) {
-		c := only(t, g, "aws:rds/cluster:Cluster")
+		c := testkit.One(t, g, "aws:rds/cluster:Cluster")
 		assert.Equal(t, true, c.Inputs["storageEncrypted"])
 		keys := g.Refs(c, "kmsKeyId", "aws:kms/key:Key")
 		require.Len(t, keys, 1)
@@ -51,7 +52,7 @@ func TestWorkloadTier(t *testing.T) {
 		assert.Equal(t, 16.0, scaling["maxCapacity"])
 		assert.Equal(t, true, c.Inputs["deletionProtection"])
 		assert.Equal(t, "fintech-daily", graph.Map(c.Inputs["tags"])["backup-policy"], "selected by the backup plan")
-		sg := only(t, g, "aws:rds/subnetGroup:SubnetGroup")
+		sg := testkit.One(t, g, "aws:rds/subnetGroup:SubnetGroup")
 		subnets := g.Refs(sg, "subnetIds", "aws:ec2/subnet:Subnet")
 		require.Len(t, subnets, 3)
 		for _, s := range subnets {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -27,29 +28,22 @@ func run(t *testing.T, args *Args) (*graph.Graph, error) {
 	return preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewAirGappedVault(ctx, "bunker", args)
 		return err
-	}, preview.Options{Project: "test", Stack: "test", Account: "222222222222", Region: "ap-northeast-1"})
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
+	}, testkit.OptionsIn("222222222222"))
 }
 
 func TestAirGappedVault(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 
-	vault := one(t, g, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+	vault := testkit.One(t, g, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
 	assert.Equal(t, "fintech-bunker", vault.Inputs["name"])
 	assert.Equal(t, 35.0, vault.Inputs["minRetentionDays"])
 	assert.Equal(t, 400.0, vault.Inputs["maxRetentionDays"])
 	assert.Equal(t, comp.URN, vault.Parent)
 
 	// The access policy admits only the workload account, only to copy in.
-	pol := one(t, g, "aws:backup/vaultPolicy:VaultPolicy")
+	pol := testkit.One(t, g, "aws:backup/vaultPolicy:VaultPolicy")
 	var doc struct {
 		Statement []struct {
 			Effect    string
@@ -66,21 +60,21 @@ func TestAirGappedVault(t *testing.T) {
 	assert.Equal(t, []string{vault.URN}, pol.PropertyDependencies["backupVaultName"])
 
 	// Shared with the restore account only, external principals off.
-	share := one(t, g, "aws:ram/resourceShare:ResourceShare")
+	share := testkit.One(t, g, "aws:ram/resourceShare:ResourceShare")
 	assert.Equal(t, false, share.Inputs["allowExternalPrincipals"])
-	principal := one(t, g, "aws:ram/principalAssociation:PrincipalAssociation")
+	principal := testkit.One(t, g, "aws:ram/principalAssociation:PrincipalAssociation")
 	assert.Equal(t, "333333333333", principal.Inputs["principal"])
-	assoc := one(t, g, "aws:ram/resourceAssociation:ResourceAssociation")
+	assoc := testkit.One(t, g, "aws:ram/resourceAssociation:ResourceAssociation")
 	assert.Equal(t, []string{vault.URN}, assoc.PropertyDependencies["resourceArn"])
 	assert.Equal(t, []string{share.URN}, assoc.PropertyDependencies["resourceShareArn"])
 
 	// Notifications to a CMK-encrypted topic.
-	topic := one(t, g, "aws:sns/topic:Topic")
+	topic := testkit.One(t, g, "aws:sns/topic:Topic")
 	assert.Equal(t, "arn:aws:kms:ap-northeast-1:222222222222:key/n", topic.Inputs["kmsMasterKeyId"])
-	notes := one(t, g, "aws:backup/vaultNotifications:VaultNotifications")
+	notes := testkit.One(t, g, "aws:backup/vaultNotifications:VaultNotifications")
 	assert.Contains(t, notes.Inputs["backupVaultEvents"], "COPY_JOB_FAILED")
 	assert.Equal(t, []string{topic.URN}, notes.PropertyDependencies["snsTopicArn"])
-	sub := one(t, g, "aws:sns/topicSubscription:TopicSubscription")
+	sub := testkit.One(t, g, "aws:sns/topicSubscription:TopicSubscription")
 	assert.Equal(t, "oncall@example.com", sub.Inputs["endpoint"])
 }
 

@@ -10,9 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
+
+// accountLevel is a rule about the account, not about a component (the
+// baseline component creates the GuardDuty detector).
+const accountLevel = "guardduty-enabled"
 
 const (
 	tCluster     = "aws:ecs/cluster:Cluster"
@@ -92,26 +96,8 @@ func run(t *testing.T, args *Args) (*graph.Graph, map[string]string, error) {
 		got.record("service", s.ServiceName)
 		got.record("albArn", s.AlbArn)
 		return nil
-	}, preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"})
+	}, testkit.Options())
 	return g, got.values, err
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
-
-func byName(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no %s named %s", typ, name)
-	return nil
 }
 
 func in(r *graph.Resource, path ...string) any {
@@ -137,23 +123,10 @@ func statements(t *testing.T, doc any) map[string]stmt {
 	return out
 }
 
-// accountLevel are rules about the account, not about a component (the
-// baseline component creates the GuardDuty detector).
-var accountLevel = map[string]bool{"guardduty-enabled": true}
-
-func assertNoMandatoryViolations(t *testing.T, g *graph.Graph) {
-	t.Helper()
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory && !accountLevel[v.Policy] {
-			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
-		}
-	}
-}
-
 func TestApiService(t *testing.T) {
 	g, outs, err := run(t, validArgs())
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 	for _, r := range g.Resources {
 		if r.URN != comp.URN {
 			assert.Equal(t, comp.URN, r.Parent, r.Name)
@@ -161,7 +134,7 @@ func TestApiService(t *testing.T) {
 	}
 
 	// Log group: CMK, retention.
-	lg := one(t, g, tLogGroup)
+	lg := testkit.One(t, g, tLogGroup)
 	assert.Equal(t, "/ecs/api", in(lg, "name"))
 	assert.Equal(t, logsKey, in(lg, "kmsKeyId"))
 	assert.Equal(t, 365.0, in(lg, "retentionInDays"))
@@ -169,7 +142,7 @@ func TestApiService(t *testing.T) {
 
 	// Cluster: Container Insights, CMK for Fargate ephemeral and managed
 	// storage, exec sessions logged to the encrypted log group.
-	cl := one(t, g, tCluster)
+	cl := testkit.One(t, g, tCluster)
 	assert.Equal(t, "api", in(cl, "name"))
 	assert.Equal(t, []any{map[string]any{"name": "containerInsights", "value": "enabled"}}, in(cl, "settings"))
 	assert.Equal(t, dataKey, in(cl, "configuration", "managedStorageConfiguration", "fargateEphemeralStorageKmsKeyId"))
@@ -180,8 +153,8 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, true, in(cl, "configuration", "executeCommandConfiguration", "logConfiguration", "cloudWatchEncryptionEnabled"))
 
 	// Roles: ECS tasks of this account only.
-	execRole := byName(t, g, tRole, "api-execution-role")
-	taskRole := byName(t, g, tRole, "api-task-role")
+	execRole := testkit.Named(t, g, tRole, "api-execution-role")
+	taskRole := testkit.Named(t, g, tRole, "api-task-role")
 	for _, r := range []*graph.Resource{execRole, taskRole} {
 		var doc struct {
 			Statement []struct {
@@ -228,7 +201,7 @@ func TestApiService(t *testing.T) {
 	}
 
 	// Task definition.
-	td := one(t, g, tTaskDef)
+	td := testkit.One(t, g, tTaskDef)
 	assert.Equal(t, "api", in(td, "family"))
 	assert.Equal(t, "512", in(td, "cpu"))
 	assert.Equal(t, "1024", in(td, "memory"))
@@ -271,8 +244,8 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, map[string]string{"awslogs-group": "/ecs/api", "awslogs-region": "ap-northeast-1", "awslogs-stream-prefix": "app"}, c.LogConfiguration.Options)
 
 	// Security groups and their rules.
-	albSG := byName(t, g, tSG, "api-alb-sg")
-	taskSG := byName(t, g, tSG, "api-task-sg")
+	albSG := testkit.Named(t, g, tSG, "api-alb-sg")
+	taskSG := testkit.Named(t, g, tSG, "api-task-sg")
 	assert.Empty(t, in(albSG, "ingress"))
 	assert.Empty(t, in(taskSG, "ingress"))
 	assert.Equal(t, albSG.ID, outs["albSG"])
@@ -280,13 +253,13 @@ func TestApiService(t *testing.T) {
 
 	ingress := g.OfType(tIngressRule)
 	require.Len(t, ingress, 2)
-	albIn := byName(t, g, tIngressRule, "api-alb-from-cloudfront")
+	albIn := testkit.Named(t, g, tIngressRule, "api-alb-from-cloudfront")
 	assert.Equal(t, albSG.ID, in(albIn, "securityGroupId"))
 	assert.Equal(t, "pl-58a04531", in(albIn, "prefixListId"))
 	assert.Equal(t, 443.0, in(albIn, "fromPort"))
 	assert.Equal(t, 443.0, in(albIn, "toPort"))
 	assert.Equal(t, "tcp", in(albIn, "ipProtocol"))
-	taskIn := byName(t, g, tIngressRule, "api-tasks-from-alb")
+	taskIn := testkit.Named(t, g, tIngressRule, "api-tasks-from-alb")
 	assert.Equal(t, taskSG.ID, in(taskIn, "securityGroupId"))
 	assert.Equal(t, albSG.ID, in(taskIn, "referencedSecurityGroupId"))
 	assert.Equal(t, 8080.0, in(taskIn, "fromPort"))
@@ -297,24 +270,24 @@ func TestApiService(t *testing.T) {
 
 	egress := g.OfType(tEgressRule)
 	require.Len(t, egress, 3)
-	albOut := byName(t, g, tEgressRule, "api-alb-to-tasks")
+	albOut := testkit.Named(t, g, tEgressRule, "api-alb-to-tasks")
 	assert.Equal(t, albSG.ID, in(albOut, "securityGroupId"))
 	assert.Equal(t, taskSG.ID, in(albOut, "referencedSecurityGroupId"))
 	assert.Equal(t, 8080.0, in(albOut, "fromPort"))
 	assert.Empty(t, in(albOut, "cidrIpv4"))
-	https := byName(t, g, tEgressRule, "api-tasks-https")
+	https := testkit.Named(t, g, tEgressRule, "api-tasks-https")
 	assert.Equal(t, taskSG.ID, in(https, "securityGroupId"))
 	assert.Equal(t, "0.0.0.0/0", in(https, "cidrIpv4"))
 	assert.Equal(t, 443.0, in(https, "fromPort"))
 	assert.Equal(t, 443.0, in(https, "toPort"))
-	db := byName(t, g, tEgressRule, "api-tasks-to-db")
+	db := testkit.Named(t, g, tEgressRule, "api-tasks-to-db")
 	assert.Equal(t, taskSG.ID, in(db, "securityGroupId"))
 	assert.Equal(t, dbSGID, in(db, "referencedSecurityGroupId"))
 	assert.Equal(t, 5432.0, in(db, "fromPort"))
 	assert.Equal(t, 5432.0, in(db, "toPort"))
 
 	// Internal ALB.
-	alb := one(t, g, tLB)
+	alb := testkit.One(t, g, tLB)
 	assert.Equal(t, true, in(alb, "internal"))
 	assert.Equal(t, "application", in(alb, "loadBalancerType"))
 	assert.Equal(t, []any{"subnet-aaaa", "subnet-bbbb"}, in(alb, "subnets"))
@@ -324,14 +297,14 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, []string{albSG.URN}, alb.PropertyDependencies["securityGroups"])
 	assert.Equal(t, graph.Str(alb.Outputs["arn"]), outs["albArn"])
 
-	tg := one(t, g, tTG)
+	tg := testkit.One(t, g, tTG)
 	assert.Equal(t, "ip", in(tg, "targetType"))
 	assert.Equal(t, 8080.0, in(tg, "port"))
 	assert.Equal(t, "HTTP", in(tg, "protocol"))
 	assert.Equal(t, "vpc-0123456789abcdef0", in(tg, "vpcId"))
 	assert.Equal(t, "/healthz", in(tg, "healthCheck", "path"))
 
-	ln := one(t, g, tListener)
+	ln := testkit.One(t, g, tListener)
 	assert.Equal(t, 443.0, in(ln, "port"))
 	assert.Equal(t, "HTTPS", in(ln, "protocol"))
 	assert.Equal(t, certArn, in(ln, "certificateArn"))
@@ -341,7 +314,7 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, "forward", in(ln, "defaultActions").([]any)[0].(map[string]any)["type"])
 
 	// Service.
-	svc := one(t, g, tService)
+	svc := testkit.One(t, g, tService)
 	assert.Equal(t, "api", in(svc, "name"))
 	assert.Equal(t, "FARGATE", in(svc, "launchType"))
 	assert.Equal(t, 2.0, in(svc, "desiredCount"))
@@ -364,7 +337,7 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, "api", outs["cluster"])
 	assert.Equal(t, "api", outs["service"])
 
-	assertNoMandatoryViolations(t, g)
+	testkit.NoMandatoryViolations(t, g, accountLevel)
 }
 
 func TestHTTPListenerAccessLogsTaskPolicyNoDatabase(t *testing.T) {
@@ -383,35 +356,35 @@ func TestHTTPListenerAccessLogsTaskPolicyNoDatabase(t *testing.T) {
 	g, _, err := run(t, args)
 	require.NoError(t, err)
 
-	ln := one(t, g, tListener)
+	ln := testkit.One(t, g, tListener)
 	assert.Equal(t, 80.0, in(ln, "port"))
 	assert.Equal(t, "HTTP", in(ln, "protocol"))
 	assert.Nil(t, in(ln, "certificateArn"))
 	assert.Nil(t, in(ln, "sslPolicy"))
-	albIn := byName(t, g, tIngressRule, "api-alb-from-cloudfront")
+	albIn := testkit.Named(t, g, tIngressRule, "api-alb-from-cloudfront")
 	assert.Equal(t, 80.0, in(albIn, "fromPort"))
 
-	alb := one(t, g, tLB)
+	alb := testkit.One(t, g, tLB)
 	assert.Equal(t, map[string]any{"bucket": "alb-logs-111111111111", "prefix": "api", "enabled": true}, in(alb, "accessLogs"))
 
 	require.Len(t, g.OfType(tEgressRule), 2, "no database egress without a database group")
-	assert.Equal(t, "X86_64", in(one(t, g, tTaskDef), "runtimePlatform", "cpuArchitecture"))
+	assert.Equal(t, "X86_64", in(testkit.One(t, g, tTaskDef), "runtimePlatform", "cpuArchitecture"))
 
-	taskRole := byName(t, g, tRole, "api-task-role")
-	taskPol := byName(t, g, tRolePolicy, "api-task-policy")
+	taskRole := testkit.Named(t, g, tRole, "api-task-role")
+	taskPol := testkit.Named(t, g, tRolePolicy, "api-task-policy")
 	assert.Equal(t, []string{taskRole.URN}, taskPol.PropertyDependencies["role"])
 	assert.Contains(t, graph.Str(in(taskPol, "policy")), "s3:GetObject")
 
 	// A non-ECR image gets no ECR permissions; no secrets, no secret access.
-	sts := statements(t, in(byName(t, g, tRolePolicy, "api-execution-policy"), "policy"))
+	sts := statements(t, in(testkit.Named(t, g, tRolePolicy, "api-execution-policy"), "policy"))
 	assert.Len(t, sts, 2)
 	assert.Contains(t, sts, "Logs")
 	assert.Contains(t, sts, "DataKey")
 
 	var defs []map[string]any
-	require.NoError(t, json.Unmarshal([]byte(graph.Str(in(one(t, g, tTaskDef), "containerDefinitions"))), &defs))
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(in(testkit.One(t, g, tTaskDef), "containerDefinitions"))), &defs))
 	assert.Empty(t, defs[0]["secrets"])
-	assertNoMandatoryViolations(t, g)
+	testkit.NoMandatoryViolations(t, g, accountLevel)
 }
 
 func TestValidFargateSize(t *testing.T) {

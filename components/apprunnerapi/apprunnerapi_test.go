@@ -7,13 +7,13 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/guardduty"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
@@ -29,15 +29,13 @@ const (
 	tRolePolicy  = "aws:iam/rolePolicy:RolePolicy"
 	tAttach      = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 	tSubnet      = "aws:ec2/subnet:Subnet"
-	account      = "111111111111"
-	region       = "ap-northeast-1"
+	account      = testkit.Account
+	region       = testkit.Region
 	image        = "111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/fintech/api:2.0.1"
 	secretArn    = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:api-db-AbCdEf"
 	paramArn     = "arn:aws:ssm:ap-northeast-1:111111111111:parameter/fintech/api/partner-url"
 	componentURN = "urn:pulumi:test::test::fintech:app:AppRunnerApi::api"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: account, Region: region}
 
 func baseArgs() *Args {
 	return &Args{
@@ -67,20 +65,12 @@ func build(t *testing.T, mutate func(a *Args)) env {
 	t.Helper()
 	var e env
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
-		logsKey, err := kms.NewKey(ctx, "logs-key", &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
+		keys, err := testkit.Keys(ctx, "logs-key", "data-key")
 		if err != nil {
 			return err
 		}
-		dataKey, err := kms.NewKey(ctx, "data-key", &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
-		if err != nil {
-			return err
-		}
-		vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-			CidrBlock: "10.10.0.0/16", SubnetPrefixLength: 20,
-			AvailabilityZones: []string{"ap-northeast-1a", "ap-northeast-1c"},
-			NatGateways:       securevpc.NatSingle, ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
-			AccountID: account, Region: region, FlowLogRetentionDays: 365, FlowLogKeyArn: logsKey.Arn,
-		})
+		logsKey, dataKey := keys["logs-key"], keys["data-key"]
+		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) { n.FlowLogKeyArn = logsKey.Arn })
 		if err != nil {
 			return err
 		}
@@ -100,12 +90,12 @@ func build(t *testing.T, mutate func(a *Args)) env {
 		}
 		e.api, err = NewAppRunnerApi(ctx, "api", a)
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	e.g = g
 	for _, k := range g.OfType("aws:kms/key:Key") {
 		if k.Name == "data-key" {
-			e.dataKey = arnOf(k)
+			e.dataKey = testkit.ArnOf(k)
 		}
 	}
 	for _, sg := range g.OfType(tSG) {
@@ -120,29 +110,6 @@ func build(t *testing.T, mutate func(a *Args)) env {
 	}
 	require.Len(t, e.privateSubnetURNs, 2)
 	return e
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
-
-func named(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no %s named %s", typ, name)
-	return nil
-}
-
-func arnOf(r *graph.Resource) string {
-	v, _ := r.Output("arn")
-	return graph.Str(v)
 }
 
 type stmt struct {
@@ -181,7 +148,7 @@ func asStrings(v any) []string {
 func TestAppRunnerApi(t *testing.T) {
 	e := build(t, nil)
 	g := e.g
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 	assert.Equal(t, componentURN, comp.URN)
 	kids := g.Children(comp.URN)
 	// connector SG, connector, 2 roles, instance policy, ECR attachment,
@@ -192,7 +159,7 @@ func TestAppRunnerApi(t *testing.T) {
 	}
 
 	// VPC connector in the private subnets, behind a no-ingress group.
-	sg := named(t, g, tSG, "api-connector-sg")
+	sg := testkit.Named(t, g, tSG, "api-connector-sg")
 	assert.Empty(t, graph.List(sg.Inputs["ingress"]))
 	egress := graph.List(sg.Inputs["egress"])
 	require.Len(t, egress, 2)
@@ -201,7 +168,7 @@ func TestAppRunnerApi(t *testing.T) {
 	assert.Equal(t, 5432.0, graph.Map(egress[1])["fromPort"])
 	assert.Equal(t, 5432.0, graph.Map(egress[1])["toPort"])
 	assert.Contains(t, sg.PropertyDependencies["egress"], e.dbSGURN)
-	conn := one(t, g, tConnector)
+	conn := testkit.One(t, g, tConnector)
 	assert.Equal(t, "fintech-api-vpc", conn.Inputs["vpcConnectorName"])
 	assert.Equal(t, []any{sg.ID}, conn.Inputs["securityGroups"])
 	var connSubnets []string
@@ -211,16 +178,16 @@ func TestAppRunnerApi(t *testing.T) {
 	assert.ElementsMatch(t, e.privateSubnetURNs, connSubnets)
 
 	// Auto scaling.
-	sc := one(t, g, tScaling)
+	sc := testkit.One(t, g, tScaling)
 	assert.Equal(t, "fintech-api-as", sc.Inputs["autoScalingConfigurationName"])
 	assert.Equal(t, 2.0, sc.Inputs["minSize"])
 	assert.Equal(t, 10.0, sc.Inputs["maxSize"])
 	assert.Equal(t, 80.0, sc.Inputs["maxConcurrency"])
 
 	// Service: image, env, secrets, VPC egress, public ingress, CMK, health check.
-	svc := one(t, g, tService)
+	svc := testkit.One(t, g, tService)
 	assert.Equal(t, "fintech-api", svc.Inputs["serviceName"])
-	assert.Equal(t, arnOf(sc), svc.Inputs["autoScalingConfigurationArn"])
+	assert.Equal(t, testkit.ArnOf(sc), svc.Inputs["autoScalingConfigurationArn"])
 	repo := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["imageRepository"])
 	assert.Equal(t, image, repo["imageIdentifier"])
 	assert.Equal(t, "ECR", repo["imageRepositoryType"])
@@ -229,15 +196,15 @@ func TestAppRunnerApi(t *testing.T) {
 	assert.Equal(t, map[string]any{"LOG_LEVEL": "info"}, ic["runtimeEnvironmentVariables"])
 	assert.Equal(t, map[string]any{"DB_PASSWORD": secretArn, "PARTNER_URL": paramArn}, ic["runtimeEnvironmentSecrets"])
 	assert.Equal(t, false, graph.Map(svc.Inputs["sourceConfiguration"])["autoDeploymentsEnabled"])
-	access := named(t, g, tRole, "api-access-role")
+	access := testkit.Named(t, g, tRole, "api-access-role")
 	auth := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["authenticationConfiguration"])
-	assert.Equal(t, arnOf(access), auth["accessRoleArn"])
+	assert.Equal(t, testkit.ArnOf(access), auth["accessRoleArn"])
 	net := graph.Map(svc.Inputs["networkConfiguration"])
-	assert.Equal(t, map[string]any{"egressType": "VPC", "vpcConnectorArn": arnOf(conn)}, net["egressConfiguration"])
+	assert.Equal(t, map[string]any{"egressType": "VPC", "vpcConnectorArn": testkit.ArnOf(conn)}, net["egressConfiguration"])
 	assert.Equal(t, map[string]any{"isPubliclyAccessible": true}, net["ingressConfiguration"])
 	assert.Equal(t, map[string]any{"kmsKey": e.dataKey}, svc.Inputs["encryptionConfiguration"])
-	inst := named(t, g, tRole, "api-instance-role")
-	assert.Equal(t, map[string]any{"cpu": "1 vCPU", "memory": "2 GB", "instanceRoleArn": arnOf(inst)}, svc.Inputs["instanceConfiguration"])
+	inst := testkit.Named(t, g, tRole, "api-instance-role")
+	assert.Equal(t, map[string]any{"cpu": "1 vCPU", "memory": "2 GB", "instanceRoleArn": testkit.ArnOf(inst)}, svc.Inputs["instanceConfiguration"])
 	hc := graph.Map(svc.Inputs["healthCheckConfiguration"])
 	assert.Equal(t, "HTTP", hc["protocol"])
 	assert.Equal(t, "/healthz", hc["path"])
@@ -245,7 +212,7 @@ func TestAppRunnerApi(t *testing.T) {
 
 	// Instance role: exactly the secrets and the key.
 	assert.Equal(t, map[string]any{"Service": "tasks.apprunner.amazonaws.com"}, statements(t, inst, "assumeRolePolicy")[""].Principal)
-	ip := named(t, g, tRolePolicy, "api-instance-policy")
+	ip := testkit.Named(t, g, tRolePolicy, "api-instance-policy")
 	assert.Equal(t, []string{inst.URN}, ip.PropertyDependencies["role"])
 	pol := statements(t, ip, "policy")
 	assert.Len(t, pol, 3)
@@ -258,7 +225,7 @@ func TestAppRunnerApi(t *testing.T) {
 
 	// Access role: only the ECR access policy.
 	assert.Equal(t, map[string]any{"Service": "build.apprunner.amazonaws.com"}, statements(t, access, "assumeRolePolicy")[""].Principal)
-	att := one(t, g, tAttach)
+	att := testkit.One(t, g, tAttach)
 	assert.Equal(t, ECRAccessPolicy, att.Inputs["policyArn"])
 	assert.Equal(t, []string{access.URN}, att.PropertyDependencies["role"])
 	for _, p := range g.OfType(tRolePolicy) {
@@ -266,7 +233,7 @@ func TestAppRunnerApi(t *testing.T) {
 	}
 
 	// WAF: REGIONAL, the four baseline groups then the rate limit, on the service.
-	acl := one(t, g, tWebACL)
+	acl := testkit.One(t, g, tWebACL)
 	assert.Equal(t, "REGIONAL", acl.Inputs["scope"])
 	assert.Equal(t, map[string]any{"allow": map[string]any{}}, acl.Inputs["defaultAction"])
 	rs := graph.List(acl.Inputs["rules"])
@@ -282,10 +249,10 @@ func TestAppRunnerApi(t *testing.T) {
 	rate := graph.Map(rs[4])
 	assert.Equal(t, map[string]any{"block": map[string]any{}}, rate["action"])
 	assert.Equal(t, map[string]any{"limit": 2000.0, "aggregateKeyType": "IP"}, graph.Map(rate["statement"])["rateBasedStatement"])
-	assoc := one(t, g, tAssoc)
+	assoc := testkit.One(t, g, tAssoc)
 	assert.Equal(t, []string{svc.URN}, assoc.PropertyDependencies["resourceArn"])
 	assert.Equal(t, []string{acl.URN}, assoc.PropertyDependencies["webAclArn"])
-	assert.Equal(t, arnOf(svc), assoc.Inputs["resourceArn"])
+	assert.Equal(t, testkit.ArnOf(svc), assoc.Inputs["resourceArn"])
 
 	// The App Runner rule (advisory) and every mandatory rule pass.
 	for _, v := range rules.Evaluate(g, rules.All(), nil) {
@@ -303,10 +270,10 @@ func TestAppRunnerApiOutputs(t *testing.T) {
 		return 0
 	})
 	v := <-ch
-	assert.Equal(t, arnOf(one(t, e.g, tService)), v[0])
-	assert.Equal(t, arnOf(one(t, e.g, tWebACL)), v[1])
-	assert.Equal(t, arnOf(one(t, e.g, tConnector)), v[2])
-	assert.Equal(t, named(t, e.g, tSG, "api-connector-sg").ID, v[3])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tService)), v[0])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tWebACL)), v[1])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tConnector)), v[2])
+	assert.Equal(t, testkit.Named(t, e.g, tSG, "api-connector-sg").ID, v[3])
 }
 
 func TestAppRunnerApiVariants(t *testing.T) {
@@ -326,17 +293,17 @@ func TestAppRunnerApiVariants(t *testing.T) {
 		}
 		assert.Empty(t, g.OfType(tAttach))
 		for _, p := range g.OfType(tRolePolicy) {
-			assert.NotEqual(t, one(t, g, TypeToken).URN, p.Parent, "no secrets: the instance role has no permissions")
+			assert.NotEqual(t, testkit.One(t, g, TypeToken).URN, p.Parent, "no secrets: the instance role has no permissions")
 		}
-		svc := one(t, g, tService)
+		svc := testkit.One(t, g, tService)
 		assert.Equal(t, "core-api", svc.Inputs["serviceName"])
 		auth := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["authenticationConfiguration"])
 		assert.Equal(t, "arn:aws:iam::111111111111:role/ecr-access", auth["accessRoleArn"])
 		assert.Equal(t, "TCP", graph.Map(svc.Inputs["healthCheckConfiguration"])["protocol"])
 		assert.Equal(t, true, graph.Map(svc.Inputs["observabilityConfiguration"])["observabilityEnabled"])
-		assert.Len(t, graph.List(named(t, g, tSG, "api-connector-sg").Inputs["egress"]), 1)
-		assert.Equal(t, "core-api-vpc", one(t, g, tConnector).Inputs["vpcConnectorName"])
-		assert.Len(t, graph.List(one(t, g, tWebACL).Inputs["rules"]), 6)
+		assert.Len(t, graph.List(testkit.Named(t, g, tSG, "api-connector-sg").Inputs["egress"]), 1)
+		assert.Equal(t, "core-api-vpc", testkit.One(t, g, tConnector).Inputs["vpcConnectorName"])
+		assert.Len(t, graph.List(testkit.One(t, g, tWebACL).Inputs["rules"]), 6)
 		for _, v := range rules.Evaluate(g, rules.All(), nil) {
 			if v.Enforcement == rules.Mandatory || v.Policy == "apprunner-waf-and-vpc-egress" {
 				t.Errorf("violation %s: %s %s", v.Policy, v.URN, v.Message)
@@ -345,7 +312,7 @@ func TestAppRunnerApiVariants(t *testing.T) {
 	})
 	t.Run("public ECR image needs no access role", func(t *testing.T) {
 		e := build(t, func(a *Args) { a.Image = "public.ecr.aws/nginx/nginx:1.27" })
-		svc := one(t, e.g, tService)
+		svc := testkit.One(t, e.g, tService)
 		repo := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["imageRepository"])
 		assert.Equal(t, "ECR_PUBLIC", repo["imageRepositoryType"])
 		assert.Nil(t, graph.Map(svc.Inputs["sourceConfiguration"])["authenticationConfiguration"])
@@ -407,7 +374,7 @@ func TestAppRunnerApiRejectsBadArgs(t *testing.T) {
 				c.mutate(a)
 				_, err = NewAppRunnerApi(ctx, "api", a)
 				return nil
-			}, opts)
+			}, testkit.Options())
 			require.NoError(t, runErr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "apprunnerapi api: invalid arguments")

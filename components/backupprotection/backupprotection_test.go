@@ -14,12 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
 const (
-	workloadAccount = "111111111111"
-	region          = "ap-northeast-1"
+	workloadAccount = testkit.Account
+	region          = testkit.Region
 	backupKey       = "arn:aws:kms:ap-northeast-1:111111111111:key/backup"
 	notifyKey       = "arn:aws:kms:ap-northeast-1:111111111111:key/notifications"
 	bunkerVault     = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
@@ -52,23 +53,12 @@ func validArgs() *Args {
 	}
 }
 
-func opts() preview.Options {
-	return preview.Options{Project: "test", Stack: "test", Account: workloadAccount, Region: region}
-}
-
 func run(t *testing.T, args *Args) (*graph.Graph, error) {
 	t.Helper()
 	return preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewBackupProtection(ctx, "backup", args)
 		return err
-	}, opts())
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
+	}, testkit.Options())
 }
 
 type policyDoc struct {
@@ -93,7 +83,7 @@ func parsePolicy(t *testing.T, v any) policyDoc {
 func TestVaultEncryptedWithGivenKey(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	vault := one(t, g, tVault)
+	vault := testkit.One(t, g, tVault)
 	assert.Equal(t, "fintech-workload", vault.Inputs["name"])
 	assert.Equal(t, backupKey, vault.Inputs["kmsKeyArn"])
 }
@@ -103,8 +93,8 @@ func TestGovernanceLockHasNoGracePeriod(t *testing.T) {
 	args.LockGraceDays = 0 // not needed, not used in governance mode
 	g, err := run(t, args)
 	require.NoError(t, err)
-	vault := one(t, g, tVault)
-	lock := one(t, g, tLock)
+	vault := testkit.One(t, g, tVault)
+	lock := testkit.One(t, g, tLock)
 	assert.Equal(t, 7.0, lock.Inputs["minRetentionDays"])
 	assert.Equal(t, 400.0, lock.Inputs["maxRetentionDays"])
 	_, has := lock.Inputs["changeableForDays"]
@@ -119,7 +109,7 @@ func TestComplianceLockHasGracePeriod(t *testing.T) {
 	args.LockMinRetentionDays, args.LockMaxRetentionDays = 30, 100
 	g, err := run(t, args)
 	require.NoError(t, err)
-	lock := one(t, g, tLock)
+	lock := testkit.One(t, g, tLock)
 	assert.Equal(t, 30.0, lock.Inputs["minRetentionDays"])
 	assert.Equal(t, 100.0, lock.Inputs["maxRetentionDays"])
 	assert.Equal(t, 5.0, lock.Inputs["changeableForDays"])
@@ -128,8 +118,8 @@ func TestComplianceLockHasGracePeriod(t *testing.T) {
 func TestVaultPolicyDeniesDeletionAndShortening(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	vault := one(t, g, tVault)
-	pol := one(t, g, tVaultPolicy)
+	vault := testkit.One(t, g, tVault)
+	pol := testkit.One(t, g, tVaultPolicy)
 	assert.Equal(t, []string{vault.URN}, pol.PropertyDependencies["backupVaultName"])
 	doc := parsePolicy(t, pol.Inputs["policy"])
 	assert.Equal(t, "2012-10-17", doc.Version)
@@ -145,8 +135,8 @@ func TestVaultPolicyDeniesDeletionAndShortening(t *testing.T) {
 func TestPlanRuleAndCopyToBunker(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	vault := one(t, g, tVault)
-	plan := one(t, g, tPlan)
+	vault := testkit.One(t, g, tVault)
+	plan := testkit.One(t, g, tPlan)
 	rules := graph.List(plan.Inputs["rules"])
 	require.Len(t, rules, 1)
 	rule := graph.Map(rules[0])
@@ -172,7 +162,7 @@ func TestPlanWithoutContinuousBackup(t *testing.T) {
 	args.ContinuousBackup, args.RetentionDays = false, 365
 	g, err := run(t, args)
 	require.NoError(t, err)
-	rule := graph.Map(graph.List(one(t, g, tPlan).Inputs["rules"])[0])
+	rule := graph.Map(graph.List(testkit.One(t, g, tPlan).Inputs["rules"])[0])
 	assert.Equal(t, false, rule["enableContinuousBackup"])
 	assert.Equal(t, map[string]any{"deleteAfter": 365.0}, rule["lifecycle"])
 }
@@ -180,9 +170,9 @@ func TestPlanWithoutContinuousBackup(t *testing.T) {
 func TestSelectionByTagWithTheRole(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	role := one(t, g, tRole)
-	plan := one(t, g, tPlan)
-	sel := one(t, g, tSelection)
+	role := testkit.One(t, g, tRole)
+	plan := testkit.One(t, g, tPlan)
+	sel := testkit.One(t, g, tSelection)
 	assert.Equal(t, []any{map[string]any{"type": "STRINGEQUALS", "key": "backup-policy", "value": "fintech-daily"}},
 		sel.Inputs["selectionTags"])
 	_, hasResources := sel.Inputs["resources"]
@@ -194,7 +184,7 @@ func TestSelectionByTagWithTheRole(t *testing.T) {
 func TestRoleHasOnlyTheManagedBackupAndRestorePolicies(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	role := one(t, g, tRole)
+	role := testkit.One(t, g, tRole)
 
 	trust := parsePolicy(t, role.Inputs["assumeRolePolicy"])
 	require.Len(t, trust.Statement, 1)
@@ -236,11 +226,11 @@ var supportedVaultEvents = map[string]bool{
 func TestAlertsGoToTheEncryptedTopic(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	vault := one(t, g, tVault)
-	topic := one(t, g, tTopic)
+	vault := testkit.One(t, g, tVault)
+	topic := testkit.One(t, g, tTopic)
 	assert.Equal(t, notifyKey, topic.Inputs["kmsMasterKeyId"])
 
-	notes := one(t, g, tNotifications)
+	notes := testkit.One(t, g, tNotifications)
 	assert.Equal(t, []string{topic.URN}, notes.PropertyDependencies["snsTopicArn"])
 	assert.Equal(t, []string{vault.URN}, notes.PropertyDependencies["backupVaultName"])
 	events := graph.Strings(notes.Inputs["backupVaultEvents"])
@@ -251,7 +241,7 @@ func TestAlertsGoToTheEncryptedTopic(t *testing.T) {
 	assert.Contains(t, events, "COPY_JOB_FAILED")
 	assert.Contains(t, events, "BACKUP_JOB_COMPLETED")
 
-	rule := one(t, g, tRule)
+	rule := testkit.One(t, g, tRule)
 	var pattern struct {
 		Source     []string `json:"source"`
 		DetailType []string `json:"detail-type"`
@@ -264,23 +254,23 @@ func TestAlertsGoToTheEncryptedTopic(t *testing.T) {
 	assert.ElementsMatch(t, []string{"Backup Job State Change", "Copy Job State Change", "Restore Job State Change"}, pattern.DetailType)
 	assert.ElementsMatch(t, []string{"FAILED", "ABORTED", "EXPIRED"}, pattern.Detail.State)
 
-	target := one(t, g, tTarget)
+	target := testkit.One(t, g, tTarget)
 	assert.Equal(t, []string{rule.URN}, target.PropertyDependencies["rule"])
 	assert.Equal(t, []string{topic.URN}, target.PropertyDependencies["arn"])
 	assert.Equal(t, graph.Str(topic.Outputs["arn"]), target.Inputs["arn"])
 
 	// Backup (vault notifications) and EventBridge may publish.
-	pol := parsePolicy(t, one(t, g, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"])
+	pol := parsePolicy(t, testkit.One(t, g, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"])
 	require.Len(t, pol.Statement, 1)
 	assert.ElementsMatch(t, []any{"backup.amazonaws.com", "events.amazonaws.com"}, pol.Statement[0].Principal["Service"])
-	sub := one(t, g, "aws:sns/topicSubscription:TopicSubscription")
+	sub := testkit.One(t, g, "aws:sns/topicSubscription:TopicSubscription")
 	assert.Equal(t, "oncall@example.com", sub.Inputs["endpoint"])
 }
 
 func TestChildrenAreParentedToTheComponent(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 	direct := map[string]bool{}
 	for _, c := range g.Children(comp.URN) {
 		direct[c.Type] = true
@@ -307,7 +297,7 @@ func TestOutputsAndSelectionTags(t *testing.T) {
 		var err error
 		bp, err = NewBackupProtection(ctx, "backup", validArgs())
 		return err
-	}, opts())
+	}, testkit.Options())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"backup-policy": "fintech-daily"}, bp.SelectionTags)
 	assert.NotNil(t, bp.Vault)
@@ -318,7 +308,7 @@ func TestOutputsAndSelectionTags(t *testing.T) {
 // literal. The plan must carry it and record the dependency.
 func TestCopyVaultArnFromStackReference(t *testing.T) {
 	const ref = "acme/fintech-resilience/bunker"
-	o := opts()
+	o := testkit.Options()
 	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": bunkerVault}}
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
 		bunker, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(ref)})
@@ -337,9 +327,9 @@ func TestCopyVaultArnFromStackReference(t *testing.T) {
 		return err
 	}, o)
 	require.NoError(t, err)
-	stackRef := one(t, g, tStackRef)
-	vault := one(t, g, tVault)
-	plan := one(t, g, tPlan)
+	stackRef := testkit.One(t, g, tStackRef)
+	vault := testkit.One(t, g, tVault)
+	plan := testkit.One(t, g, tPlan)
 	assert.ElementsMatch(t, []string{stackRef.URN, vault.URN}, plan.PropertyDependencies["rules"])
 	rule := graph.Map(graph.List(plan.Inputs["rules"])[0])
 	copyAction := graph.Map(graph.List(rule["copyActions"])[0])
@@ -408,7 +398,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 		g, err := preview.Run(func(ctx *pulumi.Context) error {
 			_, err := NewBackupProtection(ctx, "backup", nil)
 			return err
-		}, opts())
+		}, testkit.Options())
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "args are required")
 		assert.Nil(t, g)

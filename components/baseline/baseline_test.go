@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -23,8 +24,6 @@ const (
 	keyArn      = "arn:aws:kms:ap-northeast-1:111111111111:key/00000000-1111-2222-3333-444444444444"
 )
 
-var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
-
 func run(t *testing.T, args *Args) *graph.Graph {
 	t.Helper()
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
@@ -33,7 +32,7 @@ func run(t *testing.T, args *Args) *graph.Graph {
 			assert.NotNil(t, b.Detector)
 		}
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	return g
 }
@@ -143,7 +142,7 @@ func TestValidation(t *testing.T) {
 				assert.Nil(t, b)
 				buildErr = err
 				return nil
-			}, opts)
+			}, testkit.Options())
 			require.NoError(t, err)
 			assert.EqualError(t, buildErr, tc.want)
 			assert.Empty(t, g.Resources)

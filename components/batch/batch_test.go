@@ -9,15 +9,14 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/guardduty"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
@@ -33,15 +32,13 @@ const (
 	tCluster     = "aws:ecs/cluster:Cluster"
 	tService     = "aws:ecs/service:Service"
 
-	account   = "111111111111"
-	region    = "ap-northeast-1"
+	account   = testkit.Account
+	region    = testkit.Region
 	image     = "111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/fintech/batch:1.4.2"
 	secretArn = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:db-credentials-AbCdEf"
 	paramArn  = "arn:aws:ssm:ap-northeast-1:111111111111:parameter/fintech/batch/endpoint"
 	dataKey   = "arn:aws:kms:ap-northeast-1:111111111111:key/data"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: account, Region: region}
 
 func baseArgs() *Args {
 	return &Args{
@@ -78,27 +75,12 @@ func build(t *testing.T, mutate func(a *Args)) env {
 	t.Helper()
 	var e env
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
-		key := func(n string) (*kms.Key, error) {
-			return kms.NewKey(ctx, n, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
-		}
-		logsKey, err := key("logs-key")
+		keys, err := testkit.Keys(ctx, "logs-key", "queue-key", "cluster-key")
 		if err != nil {
 			return err
 		}
-		queueKey, err := key("queue-key")
-		if err != nil {
-			return err
-		}
-		clusterKey, err := key("cluster-key")
-		if err != nil {
-			return err
-		}
-		vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-			CidrBlock: "10.10.0.0/16", SubnetPrefixLength: 20,
-			AvailabilityZones: []string{"ap-northeast-1a", "ap-northeast-1c"},
-			NatGateways:       securevpc.NatSingle, ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
-			AccountID: account, Region: region, FlowLogRetentionDays: 365, FlowLogKeyArn: logsKey.Arn,
-		})
+		logsKey, queueKey, clusterKey := keys["logs-key"], keys["queue-key"], keys["cluster-key"]
+		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) { n.FlowLogKeyArn = logsKey.Arn })
 		if err != nil {
 			return err
 		}
@@ -128,10 +110,10 @@ func build(t *testing.T, mutate func(a *Args)) env {
 		}
 		e.b, err = NewBatch(ctx, "batch", a)
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	e.g = g
-	e.clusterURN = one(t, g, tCluster).URN
+	e.clusterURN = testkit.One(t, g, tCluster).URN
 	for _, sg := range g.OfType(tSG) {
 		if sg.Name == "db-sg" {
 			e.dbSGURN = sg.URN
@@ -154,29 +136,6 @@ func build(t *testing.T, mutate func(a *Args)) env {
 	sort.Strings(e.privateSubnetURNs)
 	require.Len(t, e.privateSubnetURNs, 2)
 	return e
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
-
-func named(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no %s named %s", typ, name)
-	return nil
-}
-
-func arnOf(r *graph.Resource) string {
-	v, _ := r.Output("arn")
-	return graph.Str(v)
 }
 
 type stmt struct {
@@ -216,7 +175,7 @@ func strs(v any) []string {
 func TestBatchResources(t *testing.T) {
 	e := build(t, nil)
 	g := e.g
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 
 	// The component's resources are its children, named "batch-...":
 	// log group, 3 roles, 2 role policies, security group, 2 task
@@ -230,17 +189,17 @@ func TestBatchResources(t *testing.T) {
 	assert.Empty(t, g.OfType(tService))
 
 	// Log group: CMK, retention.
-	lg := named(t, g, tLogGroup, "batch-logs")
+	lg := testkit.Named(t, g, tLogGroup, "batch-logs")
 	assert.Equal(t, "/ecs/batch", lg.Inputs["name"])
 	assert.Equal(t, 365.0, lg.Inputs["retentionInDays"])
 	assert.Equal(t, e.logsKey, lg.Inputs["kmsKeyId"])
 
 	// Task definitions: one per job, Fargate, command, read-only root, awslogs, secrets.
-	exec := named(t, g, tRole, "batch-execution-role")
-	task := named(t, g, tRole, "batch-task-role")
+	exec := testkit.Named(t, g, tRole, "batch-execution-role")
+	task := testkit.Named(t, g, tRole, "batch-task-role")
 	require.Len(t, g.OfType(tTaskDef), 2)
 	for _, j := range baseArgs().Jobs {
-		td := named(t, g, tTaskDef, "batch-"+j.Name)
+		td := testkit.Named(t, g, tTaskDef, "batch-"+j.Name)
 		assert.Equal(t, "batch-"+j.Name, td.Inputs["family"])
 		assert.Equal(t, []any{"FARGATE"}, td.Inputs["requiresCompatibilities"])
 		assert.Equal(t, "awsvpc", td.Inputs["networkMode"])
@@ -277,8 +236,8 @@ func TestBatchResources(t *testing.T) {
 	}
 
 	// Execution role: logs on that group, exactly the secrets, the key, the image repository.
-	pol := doc(t, named(t, g, tRolePolicy, "batch-execution-policy"), "policy")
-	assert.Equal(t, []string{arnOf(lg) + ":log-stream:*"}, strs(pol["WriteTaskLogs"].Resource))
+	pol := doc(t, testkit.Named(t, g, tRolePolicy, "batch-execution-policy"), "policy")
+	assert.Equal(t, []string{testkit.ArnOf(lg) + ":log-stream:*"}, strs(pol["WriteTaskLogs"].Resource))
 	assert.Equal(t, []string{secretArn}, strs(pol["ReadJobSecrets"].Resource))
 	assert.Equal(t, []string{"secretsmanager:GetSecretValue"}, strs(pol["ReadJobSecrets"].Action))
 	assert.Equal(t, []string{paramArn}, strs(pol["ReadJobParameters"].Resource))
@@ -296,7 +255,7 @@ func TestBatchResources(t *testing.T) {
 	assert.Equal(t, account, trust.Condition["StringEquals"]["aws:SourceAccount"])
 
 	// Task security group: no ingress, 443 anywhere, database port to the database group.
-	sg := named(t, g, tSG, "batch-task-sg")
+	sg := testkit.Named(t, g, tSG, "batch-task-sg")
 	assert.Empty(t, graph.List(sg.Inputs["ingress"]))
 	egress := graph.List(sg.Inputs["egress"])
 	require.Len(t, egress, 2)
@@ -310,16 +269,16 @@ func TestBatchResources(t *testing.T) {
 	assert.Contains(t, sg.PropertyDependencies["egress"], e.dbSGURN)
 
 	// Dead-letter queue: CMK, 14 days, only the scheduler of this account.
-	q := one(t, g, tQueue)
+	q := testkit.One(t, g, tQueue)
 	assert.Equal(t, e.queueKey, q.Inputs["kmsMasterKeyId"])
 	assert.Equal(t, 1209600.0, q.Inputs["messageRetentionSeconds"])
-	qp := one(t, g, tQueuePolicy)
+	qp := testkit.One(t, g, tQueuePolicy)
 	assert.Equal(t, []string{q.URN}, qp.PropertyDependencies["queueUrl"])
 	qdoc := doc(t, qp, "policy")
 	allow := qdoc["SchedulerDeadLetters"]
 	assert.Equal(t, map[string]any{"Service": "scheduler.amazonaws.com"}, allow.Principal)
 	assert.Equal(t, "sqs:SendMessage", allow.Action)
-	assert.Equal(t, arnOf(q), allow.Resource)
+	assert.Equal(t, testkit.ArnOf(q), allow.Resource)
 	assert.Equal(t, account, allow.Condition["StringEquals"]["aws:SourceAccount"])
 	for sid, s := range qdoc {
 		if s.Effect == "Allow" {
@@ -329,30 +288,30 @@ func TestBatchResources(t *testing.T) {
 	assert.Equal(t, "Deny", qdoc["DenyInsecureTransport"].Effect)
 
 	// Scheduler role: run those task definitions on that cluster, pass the two roles, the DLQ.
-	sched := named(t, g, tRole, "batch-scheduler-role")
+	sched := testkit.Named(t, g, tRole, "batch-scheduler-role")
 	assert.Equal(t, map[string]any{"Service": "scheduler.amazonaws.com"}, doc(t, sched, "assumeRolePolicy")[""].Principal)
 	assert.Equal(t, account, doc(t, sched, "assumeRolePolicy")[""].Condition["StringEquals"]["aws:SourceAccount"])
-	sp := doc(t, named(t, g, tRolePolicy, "batch-scheduler-policy"), "policy")
+	sp := doc(t, testkit.Named(t, g, tRolePolicy, "batch-scheduler-policy"), "policy")
 	assert.Len(t, sp, 4)
 	run := sp["RunJobTasks"]
 	assert.Equal(t, []string{"ecs:RunTask"}, strs(run.Action))
-	assert.ElementsMatch(t, []string{arnOf(named(t, g, tTaskDef, "batch-nightly-settlement")), arnOf(named(t, g, tTaskDef, "batch-reconcile"))}, strs(run.Resource))
-	assert.Equal(t, arnOf(one(t, g, tCluster)), run.Condition["ArnEquals"]["ecs:cluster"])
+	assert.ElementsMatch(t, []string{testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-nightly-settlement")), testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-reconcile"))}, strs(run.Resource))
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, g, tCluster)), run.Condition["ArnEquals"]["ecs:cluster"])
 	pass := sp["PassTaskRoles"]
 	assert.Equal(t, []string{"iam:PassRole"}, strs(pass.Action))
-	assert.ElementsMatch(t, []string{arnOf(exec), arnOf(task)}, strs(pass.Resource))
+	assert.ElementsMatch(t, []string{testkit.ArnOf(exec), testkit.ArnOf(task)}, strs(pass.Resource))
 	assert.Equal(t, "ecs-tasks.amazonaws.com", pass.Condition["StringEquals"]["iam:PassedToService"])
-	assert.Equal(t, []string{arnOf(q)}, strs(sp["DeadLetters"].Resource))
+	assert.Equal(t, []string{testkit.ArnOf(q)}, strs(sp["DeadLetters"].Resource))
 	assert.Equal(t, []string{"sqs:SendMessage"}, strs(sp["DeadLetters"].Action))
 	assert.Equal(t, []string{e.queueKey}, strs(sp["ScheduleAndQueueKey"].Resource))
 
 	// Schedules: one per job, in a group, CMK, OFF window, ECS target with DLQ and retries.
-	group := one(t, g, tGroup)
+	group := testkit.One(t, g, tGroup)
 	assert.Equal(t, "batch", group.Inputs["name"])
 	require.Len(t, g.OfType(tSchedule), 2)
 	wantTZ := map[string]string{"nightly-settlement": "Asia/Tokyo", "reconcile": "UTC"}
 	for _, j := range baseArgs().Jobs {
-		s := named(t, g, tSchedule, "batch-"+j.Name+"-schedule")
+		s := testkit.Named(t, g, tSchedule, "batch-"+j.Name+"-schedule")
 		assert.Equal(t, comp.URN, s.Parent)
 		assert.Equal(t, j.Name, s.Inputs["name"])
 		assert.Equal(t, []string{group.URN}, s.PropertyDependencies["groupName"])
@@ -361,10 +320,10 @@ func TestBatchResources(t *testing.T) {
 		assert.Equal(t, e.queueKey, s.Inputs["kmsKeyArn"])
 		assert.Equal(t, map[string]any{"mode": "OFF"}, s.Inputs["flexibleTimeWindow"])
 		tgt := graph.Map(s.Inputs["target"])
-		assert.Equal(t, arnOf(one(t, g, tCluster)), tgt["arn"])
-		assert.Equal(t, arnOf(sched), tgt["roleArn"])
+		assert.Equal(t, testkit.ArnOf(testkit.One(t, g, tCluster)), tgt["arn"])
+		assert.Equal(t, testkit.ArnOf(sched), tgt["roleArn"])
 		ecsp := graph.Map(tgt["ecsParameters"])
-		assert.Equal(t, arnOf(named(t, g, tTaskDef, "batch-"+j.Name)), ecsp["taskDefinitionArn"])
+		assert.Equal(t, testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-"+j.Name)), ecsp["taskDefinitionArn"])
 		assert.Equal(t, "FARGATE", ecsp["launchType"])
 		assert.Equal(t, 1.0, ecsp["taskCount"])
 		net := graph.Map(ecsp["networkConfiguration"])
@@ -373,16 +332,12 @@ func TestBatchResources(t *testing.T) {
 		assert.Len(t, graph.List(net["subnets"]), 2)
 		assert.Subset(t, s.PropertyDependencies["target"], e.privateSubnetURNs)
 		assert.Contains(t, s.PropertyDependencies["target"], e.clusterURN)
-		assert.Equal(t, map[string]any{"arn": arnOf(q)}, tgt["deadLetterConfig"])
+		assert.Equal(t, map[string]any{"arn": testkit.ArnOf(q)}, tgt["deadLetterConfig"])
 		assert.Equal(t, map[string]any{"maximumRetryAttempts": 2.0, "maximumEventAgeInSeconds": 3600.0}, tgt["retryPolicy"])
 	}
 
 	// Zero mandatory policy violations over the graph.
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			t.Errorf("mandatory violation %s: %s %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g)
 }
 
 func TestBatchOutputs(t *testing.T) {
@@ -399,9 +354,9 @@ func TestBatchOutputs(t *testing.T) {
 	o := <-ch
 	assert.Equal(t, []string{"nightly-settlement", "reconcile"}, o.names)
 	require.Len(t, o.arns, 2)
-	assert.Equal(t, arnOf(named(t, e.g, tSchedule, "batch-nightly-settlement-schedule")), o.arns[0])
-	assert.Equal(t, arnOf(one(t, e.g, tQueue)), o.dlq)
-	assert.Equal(t, named(t, e.g, tSG, "batch-task-sg").ID, o.sg)
+	assert.Equal(t, testkit.ArnOf(testkit.Named(t, e.g, tSchedule, "batch-nightly-settlement-schedule")), o.arns[0])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tQueue)), o.dlq)
+	assert.Equal(t, testkit.Named(t, e.g, tSG, "batch-task-sg").ID, o.sg)
 	assert.Equal(t, "/ecs/batch", o.lg)
 }
 
@@ -412,14 +367,14 @@ func TestBatchWithoutDatabaseOrSecrets(t *testing.T) {
 		a.Image = "public.ecr.aws/docker/library/busybox:1.36"
 		a.CpuArchitecture = ""
 	})
-	sg := named(t, e.g, tSG, "batch-task-sg")
+	sg := testkit.Named(t, e.g, tSG, "batch-task-sg")
 	egress := graph.List(sg.Inputs["egress"])
 	require.Len(t, egress, 1)
 	assert.Equal(t, 443.0, graph.Map(egress[0])["fromPort"])
-	pol := doc(t, named(t, e.g, tRolePolicy, "batch-execution-policy"), "policy")
+	pol := doc(t, testkit.Named(t, e.g, tRolePolicy, "batch-execution-policy"), "policy")
 	assert.Len(t, pol, 1, "logs only: no secrets, no key, no private ECR repository")
 	assert.Contains(t, pol, "WriteTaskLogs")
-	td := named(t, e.g, tTaskDef, "batch-reconcile")
+	td := testkit.Named(t, e.g, tTaskDef, "batch-reconcile")
 	assert.Equal(t, "X86_64", graph.Map(td.Inputs["runtimePlatform"])["cpuArchitecture"])
 	assert.NotContains(t, graph.Str(td.Inputs["containerDefinitions"]), "secrets")
 }
@@ -508,7 +463,7 @@ func TestBatchRejectsBadArgs(t *testing.T) {
 				c.mutate(a)
 				_, err = NewBatch(ctx, "batch", a)
 				return nil
-			}, opts)
+			}, testkit.Options())
 			require.NoError(t, runErr)
 			require.Error(t, err)
 			for _, w := range c.want {
@@ -534,20 +489,20 @@ func TestBatchEnvironmentAndTaskPolicy(t *testing.T) {
 		a.Environment = map[string]string{"DB_AUTH": "iam", "DB_ROLE": "bank_batch"}
 		a.TaskPolicyJSON = pulumi.String(policy)
 	})
-	td := named(t, e.g, tTaskDef, "batch-reconcile")
+	td := testkit.Named(t, e.g, tTaskDef, "batch-reconcile")
 	var defs []struct {
 		Environment []struct{ Name, Value string }
 	}
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(td.Inputs["containerDefinitions"])), &defs))
 	require.Len(t, defs, 1)
 	assert.Equal(t, []struct{ Name, Value string }{{"DB_AUTH", "iam"}, {"DB_ROLE", "bank_batch"}}, defs[0].Environment)
-	p := named(t, e.g, tRolePolicy, "batch-task-policy")
+	p := testkit.Named(t, e.g, tRolePolicy, "batch-task-policy")
 	assert.Equal(t, policy, graph.Str(p.Inputs["policy"]))
 
 	_, err := preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewBatch(ctx, "batch", &Args{Environment: map[string]string{"bad-name": "x"}})
 		return err
-	}, preview.Options{Project: "test", Stack: "test", Account: account, Region: region})
+	}, testkit.Options())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"bad-name" is not an environment variable name`)
 }

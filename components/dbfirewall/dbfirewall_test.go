@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -15,7 +16,7 @@ func run(args *Args) (*graph.Graph, error) {
 	return preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewDatabaseFirewall(ctx, "restored-db", args)
 		return err
-	}, preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"})
+	}, testkit.Options())
 }
 
 func TestFirewall(t *testing.T) {

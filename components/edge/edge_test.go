@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -16,9 +15,13 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/apiservice"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
+
+// accountLevel is a rule about the account, not about a component (the
+// baseline component creates the GuardDuty detector).
+const accountLevel = "guardduty-enabled"
 
 const (
 	tWebACL     = "aws:wafv2/webAcl:WebAcl"
@@ -35,8 +38,6 @@ const (
 
 	usEast1ProviderURN = "urn:pulumi:test::test::pulumi:providers:aws::us-east-1"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
 
 // validArgs returns arguments without the provider; run adds it.
 func validArgs() *Args {
@@ -64,14 +65,7 @@ func program(args *Args, withProvider bool) pulumi.RunFunc {
 
 func run(t *testing.T, args *Args) (*graph.Graph, error) {
 	t.Helper()
-	return preview.Run(program(args, true), opts)
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
+	return preview.Run(program(args, true), testkit.Options())
 }
 
 func in(r *graph.Resource, path ...string) any {
@@ -80,19 +74,6 @@ func in(r *graph.Resource, path ...string) any {
 }
 
 func m(v any) map[string]any { return graph.Map(v) }
-
-// accountLevel are rules about the account, not about a component (the
-// baseline component creates the GuardDuty detector).
-var accountLevel = map[string]bool{"guardduty-enabled": true}
-
-func assertNoMandatoryViolations(t *testing.T, g *graph.Graph) {
-	t.Helper()
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory && !accountLevel[v.Policy] {
-			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
-		}
-	}
-}
 
 // providerRecorder is a minimal mock that records the provider reference
 // ("<provider urn>::<id>") each resource was registered with; the preview
@@ -125,10 +106,10 @@ func recordProviders(t *testing.T, prog pulumi.RunFunc) map[string]string {
 func TestEdge(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 
 	// Web ACL: CLOUDFRONT scope, allow by default, managed groups + rate rule.
-	acl := one(t, g, tWebACL)
+	acl := testkit.One(t, g, tWebACL)
 	assert.Equal(t, comp.URN, acl.Parent)
 	assert.Equal(t, "CLOUDFRONT", in(acl, "scope"))
 	assert.Equal(t, "edge", in(acl, "name"))
@@ -155,18 +136,18 @@ func TestEdge(t *testing.T) {
 	assert.Equal(t, "IP", rbs["aggregateKeyType"])
 
 	// WAF logs: CMK log group aws-waf-logs-*.
-	lg := one(t, g, tLogGroup)
+	lg := testkit.One(t, g, tLogGroup)
 	assert.Equal(t, comp.URN, lg.Parent)
 	assert.Equal(t, "aws-waf-logs-edge", in(lg, "name"))
 	assert.Equal(t, wafKey, in(lg, "kmsKeyId"))
 	assert.Equal(t, 365.0, in(lg, "retentionInDays"))
-	logging := one(t, g, tWafLogging)
+	logging := testkit.One(t, g, tWafLogging)
 	assert.Equal(t, []string{acl.URN}, logging.PropertyDependencies["resourceArn"])
 	assert.Equal(t, []string{lg.URN}, logging.PropertyDependencies["logDestinationConfigs"])
 	assert.Equal(t, acl.Outputs["arn"], in(logging, "resourceArn"))
 
 	// VPC origin to the ALB, HTTP inside the VPC by default.
-	vo := one(t, g, tVpcOrigin)
+	vo := testkit.One(t, g, tVpcOrigin)
 	assert.Equal(t, comp.URN, vo.Parent)
 	assert.Equal(t, map[string]any{
 		"name": "edge", "arn": albArn, "httpPort": 80.0, "httpsPort": 443.0,
@@ -175,7 +156,7 @@ func TestEdge(t *testing.T) {
 	}, in(vo, "vpcOriginEndpointConfig"))
 
 	// Distribution.
-	d := one(t, g, tDist)
+	d := testkit.One(t, g, tDist)
 	assert.Equal(t, comp.URN, d.Parent)
 	assert.Equal(t, true, in(d, "enabled"))
 	assert.Equal(t, "http2and3", in(d, "httpVersion"))
@@ -206,7 +187,7 @@ func TestEdge(t *testing.T) {
 	assert.Nil(t, in(d, "aliases"))
 	assert.Nil(t, in(d, "loggingConfig"))
 
-	assertNoMandatoryViolations(t, g)
+	testkit.NoMandatoryViolations(t, g, accountLevel)
 }
 
 func TestEdgeOptions(t *testing.T) {
@@ -229,16 +210,16 @@ func TestEdgeOptions(t *testing.T) {
 
 	assert.Empty(t, g.OfType(tLogGroup), "no WAF log group without a key")
 	assert.Empty(t, g.OfType(tWafLogging))
-	acl := one(t, g, tWebACL)
+	acl := testkit.One(t, g, tWebACL)
 	rulesIn := graph.List(in(acl, "rules"))
 	require.Len(t, rulesIn, 2, "two groups, no rate rule")
 	assert.Equal(t, CommonRuleSet, m(rulesIn[0])["name"])
 	assert.Equal(t, SQLiRuleSet, m(rulesIn[1])["name"])
 
-	vo := one(t, g, tVpcOrigin)
+	vo := testkit.One(t, g, tVpcOrigin)
 	assert.Equal(t, "https-only", in(vo, "vpcOriginEndpointConfig", "originProtocolPolicy"))
 
-	d := one(t, g, tDist)
+	d := testkit.One(t, g, tDist)
 	assert.Equal(t, []any{"api.example.co.jp"}, in(d, "aliases"))
 	assert.Equal(t, map[string]any{
 		"acmCertificateArn": edgeCert, "sslSupportMethod": "sni-only", "minimumProtocolVersion": "TLSv1.2_2021",
@@ -248,7 +229,7 @@ func TestEdgeOptions(t *testing.T) {
 	assert.Equal(t, map[string]any{"bucket": "cf-logs.s3.amazonaws.com", "prefix": "edge/", "includeCookies": false}, in(d, "loggingConfig"))
 	assert.Equal(t, 10.0, in(d, "origins").([]any)[0].(map[string]any)["vpcOriginConfig"].(map[string]any)["originKeepaliveTimeout"])
 	assert.Equal(t, 60.0, in(d, "origins").([]any)[0].(map[string]any)["vpcOriginConfig"].(map[string]any)["originReadTimeout"])
-	assertNoMandatoryViolations(t, g)
+	testkit.NoMandatoryViolations(t, g, accountLevel)
 }
 
 func TestEdgeUsesTheUsEast1Provider(t *testing.T) {
@@ -305,7 +286,7 @@ func TestEdgeRejectsBadArgs(t *testing.T) {
 		})
 	}
 	t.Run("no provider", func(t *testing.T) {
-		g, err := preview.Run(program(validArgs(), false), opts)
+		g, err := preview.Run(program(validArgs(), false), testkit.Options())
 		require.ErrorContains(t, err, "EdgeProvider (an aws provider for us-east-1) is required")
 		assert.Nil(t, g)
 	})
@@ -319,11 +300,11 @@ func TestEdgeRejectsBadArgs(t *testing.T) {
 			a.EdgeProvider = p
 			_, err = NewEdge(ctx, "edge web", a)
 			return err
-		}, opts)
+		}, testkit.Options())
 		require.ErrorContains(t, err, `name "edge web"`)
 	})
 	t.Run("nil args", func(t *testing.T) {
-		_, err := preview.Run(program(nil, true), opts)
+		_, err := preview.Run(program(nil, true), testkit.Options())
 		require.ErrorContains(t, err, "args are required")
 	})
 }
@@ -336,27 +317,17 @@ func TestApiServiceBehindEdge(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		key := func(name string) (*kms.Key, error) {
-			return kms.NewKey(ctx, name, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
-		}
-		logsKey, err := key("logs-key")
+		keys, err := testkit.Keys(ctx, "logs-key", "data-key")
 		if err != nil {
 			return err
 		}
-		dataKey, err := key("data-key")
+		logsKey, dataKey := keys["logs-key"], keys["data-key"]
+		wafKey, err := testkit.Key(ctx, "waf-logs-key", pulumi.Provider(east))
 		if err != nil {
 			return err
 		}
-		wafKey, err := kms.NewKey(ctx, "waf-logs-key", &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)}, pulumi.Provider(east))
-		if err != nil {
-			return err
-		}
-		net, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-			CidrBlock: "10.10.0.0/16", SubnetPrefixLength: 20,
-			AvailabilityZones: []string{"ap-northeast-1a", "ap-northeast-1c"},
-			NatGateways:       securevpc.NatNone, ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
-			AccountID: "111111111111", Region: "ap-northeast-1",
-			FlowLogRetentionDays: 365, FlowLogKeyArn: logsKey.Arn,
+		net, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
+			n.NatGateways, n.FlowLogKeyArn = securevpc.NatNone, logsKey.Arn
 		})
 		if err != nil {
 			return err
@@ -380,7 +351,7 @@ func TestApiServiceBehindEdge(t *testing.T) {
 		})
 		return err
 	}
-	g, err := preview.Run(prog, opts)
+	g, err := preview.Run(prog, testkit.Options())
 	require.NoError(t, err)
 
 	// No internet-facing load balancer.
@@ -392,17 +363,17 @@ func TestApiServiceBehindEdge(t *testing.T) {
 	alb := lbs[0]
 
 	// The distribution's web ACL is the Edge's CLOUDFRONT ACL...
-	d := one(t, g, tDist)
+	d := testkit.One(t, g, tDist)
 	acls := g.Refs(d, "webAclId", tWebACL)
 	require.Len(t, acls, 1)
 	assert.Equal(t, "CLOUDFRONT", in(acls[0], "scope"))
-	assert.Equal(t, one(t, g, TypeToken).URN, acls[0].Parent)
+	assert.Equal(t, testkit.One(t, g, TypeToken).URN, acls[0].Parent)
 	// ...created with the us-east-1 provider (recorded by a second run).
 	providers := recordProviders(t, prog)
 	assert.True(t, strings.HasPrefix(providers[tWebACL+"::edge-waf"], usEast1ProviderURN+"::"), providers[tWebACL+"::edge-waf"])
 
 	// The distribution reaches the ALB only through the VPC origin.
-	vo := one(t, g, tVpcOrigin)
+	vo := testkit.One(t, g, tVpcOrigin)
 	assert.Equal(t, []*graph.Resource{vo}, g.Refs(d, "origins", tVpcOrigin))
 	assert.Equal(t, []*graph.Resource{alb}, g.Refs(vo, "vpcOriginEndpointConfig", tLB))
 	assert.Equal(t, "https-only", in(vo, "vpcOriginEndpointConfig", "originProtocolPolicy"))
@@ -423,7 +394,7 @@ func TestApiServiceBehindEdge(t *testing.T) {
 	assert.Equal(t, 443.0, in(ingress[0], "fromPort"))
 
 	// The tasks run in the VPC's private subnets.
-	svc := one(t, g, "aws:ecs/service:Service")
+	svc := testkit.One(t, g, "aws:ecs/service:Service")
 	var private []any
 	for _, sn := range g.OfType("aws:ec2/subnet:Subnet") {
 		if strings.Contains(sn.Name, "private") {
@@ -439,9 +410,5 @@ func TestApiServiceBehindEdge(t *testing.T) {
 	assert.ElementsMatch(t, []string{alb.URN, vo.URN}, d.PropertyDependencies["origins"])
 
 	// The rules that guard this design pass, and nothing mandatory fails.
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory && !accountLevel[v.Policy] {
-			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g, accountLevel)
 }

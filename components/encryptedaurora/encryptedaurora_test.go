@@ -10,7 +10,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/guardduty"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -19,13 +18,13 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/backupprotection"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
-	account     = "111111111111"
-	region      = "ap-northeast-1"
+	account     = testkit.Account
+	region      = testkit.Region
 	bunkerVault = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
 
 	tCluster     = "aws:rds/cluster:Cluster"
@@ -75,31 +74,14 @@ type env struct {
 }
 
 func (e *env) program(ctx *pulumi.Context) error {
-	newKey := func(n string) (*kms.Key, error) {
-		return kms.NewKey(ctx, n, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
-	}
-	logsKey, err := newKey("logs-key")
+	keys, err := testkit.Keys(ctx, "logs-key", "data-key", "backup-key", "notify-key")
 	if err != nil {
 		return err
 	}
-	dataKey, err := newKey("data-key")
-	if err != nil {
-		return err
-	}
-	backupKey, err := newKey("backup-key")
-	if err != nil {
-		return err
-	}
-	notifyKey, err := newKey("notify-key")
-	if err != nil {
-		return err
-	}
-	vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-		CidrBlock: "10.10.0.0/16", AvailabilityZones: zones, SubnetPrefixLength: 20,
-		NatGateways: securevpc.NatPerAZ, PublicIngress: false,
-		ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
-		AccountID: account, Region: region,
-		FlowLogRetentionDays: 731, FlowLogKeyArn: logsKey.Arn,
+	logsKey, dataKey, backupKey, notifyKey := keys["logs-key"], keys["data-key"], keys["backup-key"], keys["notify-key"]
+	vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
+		n.AvailabilityZones, n.NatGateways = zones, securevpc.NatPerAZ
+		n.FlowLogRetentionDays, n.FlowLogKeyArn = 731, logsKey.Arn
 	})
 	if err != nil {
 		return err
@@ -147,14 +129,10 @@ func (e *env) program(ctx *pulumi.Context) error {
 	return err
 }
 
-func opts() preview.Options {
-	return preview.Options{Project: "test", Stack: "test", Account: account, Region: region}
-}
-
 func build(t *testing.T, mutate func(a *Args)) (*graph.Graph, *EncryptedAurora) {
 	t.Helper()
 	e := &env{mutate: mutate}
-	g, err := preview.Run(e.program, opts())
+	g, err := preview.Run(e.program, testkit.Options())
 	require.NoError(t, err)
 	require.NotNil(t, e.got)
 	return g, e.got
@@ -162,24 +140,6 @@ func build(t *testing.T, mutate func(a *Args)) (*graph.Graph, *EncryptedAurora) 
 
 func mysql(a *Args) {
 	a.Engine, a.EngineVersion = EngineMySQL, "8.0.mysql_aurora.3.08.0"
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
-
-func named(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	require.Failf(t, "missing resource", "%s %s", typ, name)
-	return nil
 }
 
 // children returns the component's resources of the given types.
@@ -216,27 +176,17 @@ func ids(rs []*graph.Resource) []any {
 
 func keyArn(t *testing.T, g *graph.Graph, name string) string {
 	t.Helper()
-	v, ok := named(t, g, tKey, name).Output("arn")
+	v, ok := testkit.Named(t, g, tKey, name).Output("arn")
 	require.True(t, ok)
 	return graph.Str(v)
-}
-
-func mandatory(g *graph.Graph) []rules.Violation {
-	var out []rules.Violation
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func TestClusterIsServerlessV2AndEncryptedWithTheDataKey(t *testing.T) {
 	g, a := build(t, nil)
 	require.NotNil(t, a.Cluster)
-	comp := one(t, g, TypeToken)
-	c := one(t, g, tCluster)
-	dataKey := named(t, g, tKey, "data-key")
+	comp := testkit.One(t, g, TypeToken)
+	c := testkit.One(t, g, tCluster)
+	dataKey := testkit.Named(t, g, tKey, "data-key")
 	dataArn := keyArn(t, g, "data-key")
 
 	assert.Equal(t, comp.URN, c.Parent)
@@ -274,9 +224,9 @@ func TestClusterIsServerlessV2AndEncryptedWithTheDataKey(t *testing.T) {
 	assert.Equal(t, []any{"postgresql"}, c.Inputs["enabledCloudwatchLogsExports"])
 
 	// Wiring to the component's subnet group, security group and parameter group.
-	assert.Equal(t, []string{one(t, g, tSubnetGroup).URN}, c.PropertyDependencies["dbSubnetGroupName"])
-	assert.Equal(t, []string{named(t, g, tSG, "aurora-sg").URN}, c.PropertyDependencies["vpcSecurityGroupIds"])
-	assert.Equal(t, []string{one(t, g, tParamGroup).URN}, c.PropertyDependencies["dbClusterParameterGroupName"])
+	assert.Equal(t, []string{testkit.One(t, g, tSubnetGroup).URN}, c.PropertyDependencies["dbSubnetGroupName"])
+	assert.Equal(t, []string{testkit.Named(t, g, tSG, "aurora-sg").URN}, c.PropertyDependencies["vpcSecurityGroupIds"])
+	assert.Equal(t, []string{testkit.One(t, g, tParamGroup).URN}, c.PropertyDependencies["dbClusterParameterGroupName"])
 
 	// Optional windows stay unset unless given.
 	_, hasWindow := c.Inputs["preferredBackupWindow"]
@@ -291,7 +241,7 @@ func TestWindowsAndDatabaseNameWhenGiven(t *testing.T) {
 		a.MasterUsername = "owner"
 		a.Port = 15432
 	})
-	c := one(t, g, tCluster)
+	c := testkit.One(t, g, tCluster)
 	assert.Equal(t, "17:00-18:00", c.Inputs["preferredBackupWindow"])
 	assert.Equal(t, "sun:19:00-sun:20:00", c.Inputs["preferredMaintenanceWindow"])
 	assert.Equal(t, "ledger", c.Inputs["databaseName"])
@@ -341,15 +291,15 @@ func TestNoPasswordAnywhere(t *testing.T) {
 
 func TestSubnetGroupHasExactlyTheIsolatedSubnets(t *testing.T) {
 	g, a := build(t, nil)
-	sg := one(t, g, tSubnetGroup)
-	assert.Equal(t, one(t, g, TypeToken).URN, sg.Parent)
+	sg := testkit.One(t, g, tSubnetGroup)
+	assert.Equal(t, testkit.One(t, g, TypeToken).URN, sg.Parent)
 	isolated := []*graph.Resource{}
 	for _, z := range []string{"a", "c", "d"} {
-		isolated = append(isolated, named(t, g, tSubnet, "net-isolated-"+z))
+		isolated = append(isolated, testkit.Named(t, g, tSubnet, "net-isolated-"+z))
 	}
 	assert.Equal(t, urns(isolated), urns(g.Refs(sg, "subnetIds", tSubnet)))
 	assert.ElementsMatch(t, ids(isolated), sg.Inputs["subnetIds"])
-	assert.Equal(t, []string{sg.URN}, named(t, g, tCluster, "aurora-cluster").PropertyDependencies["dbSubnetGroupName"])
+	assert.Equal(t, []string{sg.URN}, testkit.Named(t, g, tCluster, "aurora-cluster").PropertyDependencies["dbSubnetGroupName"])
 	assert.NotNil(t, a.SubnetGroup)
 }
 
@@ -360,10 +310,10 @@ func TestSecurityGroupAdmitsOnlyClientGroupsOnTheDatabasePort(t *testing.T) {
 	}{"postgres": {nil, 5432}, "mysql": {mysql, 3306}} {
 		t.Run(name, func(t *testing.T) {
 			g, _ := build(t, c.mutate)
-			sg := named(t, g, tSG, "aurora-sg")
-			assert.Equal(t, one(t, g, TypeToken).URN, sg.Parent)
-			clients := []*graph.Resource{named(t, g, tSG, "app-sg"), named(t, g, tSG, "restore-check-sg")}
-			vpc := named(t, g, "aws:ec2/vpc:Vpc", "net-vpc")
+			sg := testkit.Named(t, g, tSG, "aurora-sg")
+			assert.Equal(t, testkit.One(t, g, TypeToken).URN, sg.Parent)
+			clients := []*graph.Resource{testkit.Named(t, g, tSG, "app-sg"), testkit.Named(t, g, tSG, "restore-check-sg")}
+			vpc := testkit.Named(t, g, "aws:ec2/vpc:Vpc", "net-vpc")
 			assert.Equal(t, []string{vpc.URN}, sg.PropertyDependencies["vpcId"])
 
 			// One ingress rule per client security group, the DB port only.
@@ -372,7 +322,7 @@ func TestSecurityGroupAdmitsOnlyClientGroupsOnTheDatabasePort(t *testing.T) {
 			require.Len(t, rules, len(clients))
 			var from []string
 			for _, r := range rules {
-				assert.Equal(t, one(t, g, TypeToken).URN, r.Parent)
+				assert.Equal(t, testkit.One(t, g, TypeToken).URN, r.Parent)
 				assert.Equal(t, "tcp", r.Inputs["ipProtocol"])
 				assert.Equal(t, c.port, r.Inputs["fromPort"])
 				assert.Equal(t, c.port, r.Inputs["toPort"])
@@ -405,7 +355,7 @@ func TestParameterGroupRequiresTLS(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			g, _ := build(t, c.mutate)
-			pg := one(t, g, tParamGroup)
+			pg := testkit.One(t, g, tParamGroup)
 			assert.Equal(t, c.family, pg.Inputs["family"])
 			got := map[string]string{}
 			for _, p := range graph.List(pg.Inputs["parameters"]) {
@@ -413,7 +363,7 @@ func TestParameterGroupRequiresTLS(t *testing.T) {
 				got[graph.Str(m["name"])] = graph.Str(m["value"])
 			}
 			assert.Equal(t, c.want, got)
-			assert.Equal(t, []string{pg.URN}, one(t, g, tCluster).PropertyDependencies["dbClusterParameterGroupName"])
+			assert.Equal(t, []string{pg.URN}, testkit.One(t, g, tCluster).PropertyDependencies["dbClusterParameterGroupName"])
 		})
 	}
 }
@@ -443,14 +393,14 @@ func TestInstancesAreServerlessAcrossZonesWithPerformanceInsights(t *testing.T) 
 		t.Run(fmt.Sprint(count), func(t *testing.T) {
 			g, a := build(t, func(a *Args) { a.InstanceCount = count })
 			require.Len(t, a.Instances, count)
-			c := one(t, g, tCluster)
-			dataKey := named(t, g, tKey, "data-key")
+			c := testkit.One(t, g, tCluster)
+			dataKey := testkit.Named(t, g, tKey, "data-key")
 			dataArn := keyArn(t, g, "data-key")
 			insts := g.OfType(tInstance)
 			require.Len(t, insts, count)
 			for i := 0; i < count; i++ {
-				in := named(t, g, tInstance, fmt.Sprintf("aurora-instance-%d", i+1))
-				assert.Equal(t, one(t, g, TypeToken).URN, in.Parent)
+				in := testkit.Named(t, g, tInstance, fmt.Sprintf("aurora-instance-%d", i+1))
+				assert.Equal(t, testkit.One(t, g, TypeToken).URN, in.Parent)
 				assert.Equal(t, fmt.Sprintf("fintech-core-%d", i+1), in.Inputs["identifier"])
 				assert.Equal(t, zones[i%len(zones)], in.Inputs["availabilityZone"])
 				assert.Equal(t, "db.serverless", in.Inputs["instanceClass"])
@@ -523,7 +473,7 @@ func TestEnhancedMonitoringRoleIsLeastPrivilege(t *testing.T) {
 		assert.Equal(t, 60.0, in.Inputs["monitoringInterval"])
 		assert.Equal(t, []string{role.URN}, in.PropertyDependencies["monitoringRoleArn"])
 	}
-	assert.Empty(t, mandatory(g))
+	assert.Empty(t, testkit.Mandatory(g))
 }
 
 func TestLogGroupsEncryptedAndCreatedBeforeTheCluster(t *testing.T) {
@@ -537,8 +487,8 @@ func TestLogGroupsEncryptedAndCreatedBeforeTheCluster(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			g, a := build(t, c.mutate)
-			logsKey := named(t, g, tKey, "logs-key")
-			comp := one(t, g, TypeToken)
+			logsKey := testkit.Named(t, g, tKey, "logs-key")
+			comp := testkit.One(t, g, TypeToken)
 			var mine []*graph.Resource
 			for _, lg := range g.OfType(tLogGroup) {
 				if lg.Parent == comp.URN {
@@ -548,14 +498,14 @@ func TestLogGroupsEncryptedAndCreatedBeforeTheCluster(t *testing.T) {
 			require.Len(t, mine, len(c.logs))
 			require.Len(t, a.LogGroups, len(c.logs))
 			for _, log := range c.logs {
-				lg := named(t, g, tLogGroup, "aurora-log-"+log)
+				lg := testkit.Named(t, g, tLogGroup, "aurora-log-"+log)
 				assert.Equal(t, "/aws/rds/cluster/fintech-core/"+log, lg.Inputs["name"])
 				assert.Equal(t, 731.0, lg.Inputs["retentionInDays"])
 				assert.Equal(t, keyArn(t, g, "logs-key"), lg.Inputs["kmsKeyId"])
 				assert.Equal(t, []string{logsKey.URN}, lg.PropertyDependencies["kmsKeyId"])
 			}
 			exports := []string{}
-			for _, e := range graph.List(one(t, g, tCluster).Inputs["enabledCloudwatchLogsExports"]) {
+			for _, e := range graph.List(testkit.One(t, g, tCluster).Inputs["enabledCloudwatchLogsExports"]) {
 				exports = append(exports, graph.Str(e))
 			}
 			assert.Equal(t, c.logs, exports)
@@ -610,10 +560,10 @@ func TestOutputs(t *testing.T) {
 		})
 		return nil
 	}
-	g, err := preview.Run(program, opts())
+	g, err := preview.Run(program, testkit.Options())
 	require.NoError(t, err)
-	c := one(t, g, tCluster)
-	sg := named(t, g, tSG, "aurora-sg")
+	c := testkit.One(t, g, tCluster)
+	sg := testkit.Named(t, g, tSG, "aurora-sg")
 	out.mu.Lock()
 	defer out.mu.Unlock()
 	assert.Equal(t, graph.Str(c.Outputs["endpoint"]), out.endpoint)
@@ -661,7 +611,7 @@ func TestNoMandatoryPolicyViolations(t *testing.T) {
 	for name, mutate := range map[string]func(*Args){"postgres": nil, "mysql": mysql} {
 		t.Run(name, func(t *testing.T) {
 			g, _ := build(t, mutate)
-			for _, v := range mandatory(g) {
+			for _, v := range testkit.Mandatory(g) {
 				t.Errorf("%s: %s: %s", v.Policy, v.URN, v.Message)
 			}
 		})
@@ -672,10 +622,10 @@ func TestNoMandatoryPolicyViolations(t *testing.T) {
 // to NAT) in the subnet group are caught.
 func TestPolicyCatchesPrivateSubnets(t *testing.T) {
 	e := &env{useSubnets: func(v *securevpc.SecureVPC) pulumi.StringArrayInput { return v.PrivateSubnetIDs }}
-	g, err := preview.Run(e.program, opts())
+	g, err := preview.Run(e.program, testkit.Options())
 	require.NoError(t, err)
 	var policies []string
-	for _, v := range mandatory(g) {
+	for _, v := range testkit.Mandatory(g) {
 		policies = append(policies, v.Policy)
 	}
 	require.NotEmpty(t, policies)

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
@@ -20,8 +20,6 @@ const (
 	tBranch = "aws:amplify/branch:Branch"
 	token   = "ghp_exampleTokenThatMustNeverLeak0123456789"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
 
 func baseArgs() *Args {
 	return &Args{
@@ -53,23 +51,16 @@ func build(t *testing.T, mutate func(a *Args)) (*graph.Graph, *Frontend) {
 		var err error
 		fe, err = NewFrontend(ctx, "web", a)
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	return g, fe
 }
 
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
-}
-
 func TestFrontend(t *testing.T) {
 	g, _ := build(t, nil)
-	comp := one(t, g, TypeToken)
-	app := one(t, g, tApp)
-	branch := one(t, g, tBranch)
+	comp := testkit.One(t, g, TypeToken)
+	app := testkit.One(t, g, tApp)
+	branch := testkit.One(t, g, tBranch)
 	assert.Equal(t, comp.URN, app.Parent)
 	assert.Equal(t, comp.URN, branch.Parent)
 	assert.Equal(t, "web-app", app.Name)
@@ -97,16 +88,12 @@ func TestFrontend(t *testing.T) {
 	assert.Equal(t, []string{app.URN}, branch.PropertyDependencies["appId"])
 	assert.Equal(t, app.ID, branch.Inputs["appId"])
 
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			t.Errorf("mandatory violation %s: %s %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g)
 }
 
 func TestFrontendTokenIsSecret(t *testing.T) {
 	g, _ := build(t, nil)
-	app := one(t, g, tApp)
+	app := testkit.One(t, g, tApp)
 	// The token is in the graph only as a secret...
 	_, isSecret := app.Inputs["accessToken"].(graph.Secret)
 	assert.True(t, isSecret, "accessToken must be a secret input")
@@ -125,9 +112,9 @@ func TestFrontendTokenIsSecret(t *testing.T) {
 
 func TestFrontendOutputs(t *testing.T) {
 	g, fe := build(t, func(a *Args) { a.BuildSpec, a.Framework, a.CustomRules = "", "", nil })
-	app := one(t, g, tApp)
+	app := testkit.One(t, g, tApp)
 	assert.Nil(t, app.Inputs["buildSpec"])
-	assert.Nil(t, one(t, g, tBranch).Inputs["framework"])
+	assert.Nil(t, testkit.One(t, g, tBranch).Inputs["framework"])
 	ch := make(chan []any, 1)
 	pulumi.All(fe.AppID, fe.BranchName, fe.AppArn).ApplyT(func(v []any) int {
 		ch <- v
@@ -173,7 +160,7 @@ func TestFrontendRejectsBadArgs(t *testing.T) {
 				c.mutate(a)
 				_, err = NewFrontend(ctx, "web", a)
 				return nil
-			}, opts)
+			}, testkit.Options())
 			require.NoError(t, runErr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "frontend web: invalid arguments")

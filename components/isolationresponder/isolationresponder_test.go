@@ -18,8 +18,8 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
@@ -44,8 +44,6 @@ const (
 	logsKey   = "arn:aws:kms:ap-northeast-1:111111111111:key/logs"
 	notifyKey = "arn:aws:kms:ap-northeast-1:111111111111:key/notify"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"}
 
 func fakeArchives(t *testing.T) map[string]lambdabuild.Artifact {
 	t.Helper()
@@ -84,18 +82,8 @@ func run(t *testing.T, args *Args) (*graph.Graph, error) {
 		if _, err := guardduty.NewDetector(ctx, "detector", &guardduty.DetectorArgs{Enable: pulumi.Bool(true)}); err != nil {
 			return err
 		}
-		vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-			CidrBlock:            "10.10.0.0/16",
-			AvailabilityZones:    []string{"ap-northeast-1a", "ap-northeast-1c"},
-			SubnetPrefixLength:   20,
-			NatGateways:          securevpc.NatNone,
-			ListenerPort:         443,
-			AppPort:              8080,
-			DatabasePort:         5432,
-			AccountID:            "111111111111",
-			Region:               "ap-northeast-1",
-			FlowLogRetentionDays: 365,
-			FlowLogKeyArn:        pulumi.String(logsKey),
+		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
+			n.NatGateways, n.FlowLogKeyArn = securevpc.NatNone, pulumi.String(logsKey)
 		})
 		if err != nil {
 			return err
@@ -111,18 +99,7 @@ func run(t *testing.T, args *Args) (*graph.Graph, error) {
 		}
 		_, err = NewIsolationResponder(ctx, "resp", args)
 		return err
-	}, opts)
-}
-
-func one(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for _, r := range g.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
-	}
-	require.Failf(t, "missing resource", "%s %s", typ, name)
-	return nil
+	}, testkit.Options())
 }
 
 type statement struct {
@@ -173,11 +150,11 @@ func subnetIDsOfTier(g *graph.Graph, tier string) []string {
 func TestIsolationResponder(t *testing.T) {
 	g, err := run(t, baseArgs(t))
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken, "resp")
-	vpc := one(t, g, tVpc, "net-vpc")
+	comp := testkit.Named(t, g, TypeToken, "resp")
+	vpc := testkit.Named(t, g, tVpc, "net-vpc")
 
 	// Quarantine NACL: in the VPC, no subnetIds, forensics then deny-all.
-	nacl := one(t, g, tNACL, "resp-quarantine-nacl")
+	nacl := testkit.Named(t, g, tNACL, "resp-quarantine-nacl")
 	assert.Equal(t, comp.URN, nacl.Parent)
 	_, hasSubnets := nacl.Inputs["subnetIds"]
 	assert.False(t, hasSubnets, "the quarantine ACL must not manage its associations")
@@ -199,7 +176,7 @@ func TestIsolationResponder(t *testing.T) {
 	assert.Equal(t, 1024.0, graph.Map(graph.List(nacl.Inputs["egress"])[0])["fromPort"])
 
 	// State table.
-	table := one(t, g, tTable, "resp-state")
+	table := testkit.Named(t, g, tTable, "resp-state")
 	assert.Equal(t, "subnetId", table.Inputs["hashKey"])
 	assert.Equal(t, "PAY_PER_REQUEST", table.Inputs["billingMode"])
 	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": dataKey}, table.Inputs["serverSideEncryption"])
@@ -219,23 +196,23 @@ func TestIsolationResponder(t *testing.T) {
 		assert.Equal(t, logsKey, lg.Inputs["kmsKeyId"], lg.Name)
 		assert.Equal(t, 365.0, lg.Inputs["retentionInDays"], lg.Name)
 	}
-	evidence := one(t, g, tLogGroup, "resp-evidence")
+	evidence := testkit.Named(t, g, tLogGroup, "resp-evidence")
 	assert.Equal(t, "/fintech/resp/isolation-evidence", evidence.Inputs["name"])
 
 	// Dead-letter queue with the notification CMK.
-	dlq := one(t, g, tQueue, "resp-dlq")
+	dlq := testkit.Named(t, g, tQueue, "resp-dlq")
 	assert.Equal(t, notifyKey, dlq.Inputs["kmsMasterKeyId"])
 	dlqArn := graph.Str(dlq.Outputs["arn"])
 
-	topic := one(t, g, tTopic, "resp-alerts-topic")
+	topic := testkit.Named(t, g, tTopic, "resp-alerts-topic")
 	assert.Equal(t, notifyKey, topic.Inputs["kmsMasterKeyId"])
 	topicArn := graph.Str(topic.Outputs["arn"])
-	sm := one(t, g, tSM, "resp-approval")
+	sm := testkit.Named(t, g, tSM, "resp-approval")
 	smArn := graph.Str(sm.Outputs["arn"])
 
 	// Functions.
-	isolate := one(t, g, tFunction, "resp-isolate")
-	release := one(t, g, tFunction, "resp-release")
+	isolate := testkit.Named(t, g, tFunction, "resp-isolate")
+	release := testkit.Named(t, g, tFunction, "resp-release")
 	for _, f := range []*graph.Resource{isolate, release} {
 		assert.Equal(t, "provided.al2023", f.Inputs["runtime"], f.Name)
 		assert.Equal(t, []any{"arm64"}, f.Inputs["architectures"], f.Name)
@@ -245,7 +222,7 @@ func TestIsolationResponder(t *testing.T) {
 		assert.Equal(t, 256.0, f.Inputs["memorySize"], f.Name)
 		assert.Equal(t, 5.0, f.Inputs["reservedConcurrentExecutions"], f.Name)
 		assert.Equal(t, dlqArn, graph.Map(f.Inputs["deadLetterConfig"])["targetArn"], f.Name)
-		lg := one(t, g, tLogGroup, f.Name+"-logs")
+		lg := testkit.Named(t, g, tLogGroup, f.Name+"-logs")
 		assert.Equal(t, "/aws/lambda/"+f.Name, lg.Inputs["name"])
 		assert.Equal(t, "/aws/lambda/"+f.Name, graph.Map(f.Inputs["loggingConfig"])["logGroup"], f.Name)
 		assert.Contains(t, f.PropertyDependencies["loggingConfig"], lg.URN, "the log group exists before the function")
@@ -279,7 +256,7 @@ func TestIsolationResponder(t *testing.T) {
 	assert.Equal(t, []string{"ACCOUNT_ID", "EVIDENCE_LOG_GROUP", "STATE_TABLE", "TOPIC_ARN"}, sortedKeys(relEnv))
 
 	// EventBridge rule: this account and region, severity threshold, types.
-	rule := one(t, g, tRule, "resp-findings")
+	rule := testkit.Named(t, g, tRule, "resp-findings")
 	var pattern map[string]any
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(rule.Inputs["eventPattern"])), &pattern))
 	assert.Equal(t, []any{"aws.guardduty"}, pattern["source"])
@@ -289,18 +266,18 @@ func TestIsolationResponder(t *testing.T) {
 	detail := pattern["detail"].(map[string]any)
 	assert.Equal(t, []any{map[string]any{"numeric": []any{">=", 7.0}}}, detail["severity"])
 	assert.Equal(t, []any{map[string]any{"prefix": "UnauthorizedAccess:EC2/"}, map[string]any{"prefix": "Backdoor:EC2/"}}, detail["type"])
-	target := one(t, g, tTarget, "resp-findings-isolate")
+	target := testkit.Named(t, g, tTarget, "resp-findings-isolate")
 	assert.Equal(t, []string{isolate.URN}, target.PropertyDependencies["arn"])
 	assert.Equal(t, dlqArn, graph.Map(target.Inputs["deadLetterConfig"])["arn"])
 	assert.Equal(t, 10.0, graph.Map(target.Inputs["retryPolicy"])["maximumRetryAttempts"])
-	qp := one(t, g, tQueuePol, "resp-dlq-policy")
+	qp := testkit.Named(t, g, tQueuePol, "resp-dlq-policy")
 	qs := statements(t, graph.Str(qp.Inputs["policy"]))["FailedFindingDeliveries"]
 	assert.Equal(t, "events.amazonaws.com", qs.Principal["Service"])
 	assert.Equal(t, graph.Str(rule.Outputs["arn"]), qs.Condition["ArnEquals"]["aws:SourceArn"])
 
 	// Lambda permissions: events for the rule on isolate; the release
 	// function only for the incident-release role.
-	releaseRole := one(t, g, tRole, "resp-incident-release")
+	releaseRole := testkit.Named(t, g, tRole, "resp-incident-release")
 	perms := g.OfType(tPermission)
 	require.Len(t, perms, 2)
 	for _, p := range perms {
@@ -319,7 +296,7 @@ func TestIsolationResponder(t *testing.T) {
 	trust := statements(t, graph.Str(releaseRole.Inputs["assumeRolePolicy"]))[""]
 	assert.Equal(t, "arn:aws:iam::111111111111:root", trust.Principal["AWS"])
 	assert.Equal(t, "true", trust.Condition["Bool"]["aws:MultiFactorAuthPresent"])
-	relPol := statements(t, graph.Str(one(t, g, tRolePolicy, "resp-incident-release-policy").Inputs["policy"]))
+	relPol := statements(t, graph.Str(testkit.Named(t, g, tRolePolicy, "resp-incident-release-policy").Inputs["policy"]))
 	require.Len(t, relPol, 1)
 	assert.Equal(t, "lambda:InvokeFunction", relPol["InvokeReleaseOnly"].Action)
 	assert.Equal(t, graph.Str(release.Outputs["arn"]), relPol["InvokeReleaseOnly"].Resource)
@@ -327,11 +304,11 @@ func TestIsolationResponder(t *testing.T) {
 	// IAM of the functions.
 	vpcArn := "arn:aws:ec2:ap-northeast-1:111111111111:vpc/" + vpc.ID
 	for _, fn := range []string{"isolate", "release"} {
-		role := one(t, g, tRole, "resp-"+fn+"-role")
+		role := testkit.Named(t, g, tRole, "resp-"+fn+"-role")
 		rt := statements(t, graph.Str(role.Inputs["assumeRolePolicy"]))[""]
 		assert.Equal(t, "lambda.amazonaws.com", rt.Principal["Service"])
 		assert.Equal(t, "111111111111", rt.Condition["StringEquals"]["aws:SourceAccount"])
-		sts := statements(t, graph.Str(one(t, g, tRolePolicy, "resp-"+fn+"-policy").Inputs["policy"]))
+		sts := statements(t, graph.Str(testkit.Named(t, g, tRolePolicy, "resp-"+fn+"-policy").Inputs["policy"]))
 		move := sts["MoveSubnetAssociationsInThisVpcOnly"]
 		assert.Equal(t, "ec2:ReplaceNetworkAclAssociation", move.Action)
 		assert.Equal(t, "arn:aws:ec2:ap-northeast-1:111111111111:network-acl/*", move.Resource)
@@ -378,7 +355,7 @@ func TestIsolationResponder(t *testing.T) {
 	checkDefinition(t, graph.Str(sm.Inputs["definition"]), topicArn, graph.Str(isolate.Outputs["arn"]), 4*3600)
 
 	// Alarms to the topic.
-	errAlarm := one(t, g, tAlarm, "resp-isolate-errors")
+	errAlarm := testkit.Named(t, g, tAlarm, "resp-isolate-errors")
 	assert.Equal(t, "AWS/Lambda", errAlarm.Inputs["namespace"])
 	assert.Equal(t, "Errors", errAlarm.Inputs["metricName"])
 	assert.Equal(t, map[string]any{"FunctionName": "resp-isolate"}, errAlarm.Inputs["dimensions"])
@@ -386,7 +363,7 @@ func TestIsolationResponder(t *testing.T) {
 	assert.Equal(t, 1.0, errAlarm.Inputs["threshold"])
 	assert.Equal(t, "GreaterThanOrEqualToThreshold", errAlarm.Inputs["comparisonOperator"])
 	assert.Equal(t, []any{topicArn}, errAlarm.Inputs["alarmActions"])
-	dlqAlarm := one(t, g, tAlarm, "resp-dlq-messages")
+	dlqAlarm := testkit.Named(t, g, tAlarm, "resp-dlq-messages")
 	assert.Equal(t, "ApproximateNumberOfMessagesVisible", dlqAlarm.Inputs["metricName"])
 	assert.Equal(t, map[string]any{"QueueName": "resp-dlq"}, dlqAlarm.Inputs["dimensions"])
 	assert.Equal(t, 1.0, dlqAlarm.Inputs["threshold"])
@@ -400,11 +377,7 @@ func TestIsolationResponder(t *testing.T) {
 	}
 
 	// The FinTech policy pack finds no mandatory violation.
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g)
 }
 
 // checkDefinition asserts the approval workflow's structure.
@@ -521,7 +494,7 @@ func TestDefaultsAndOptions(t *testing.T) {
 	g, err := run(t, args)
 	require.NoError(t, err)
 
-	rule := one(t, g, tRule, "resp-findings")
+	rule := testkit.Named(t, g, tRule, "resp-findings")
 	var pattern map[string]any
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(rule.Inputs["eventPattern"])), &pattern))
 	detail := pattern["detail"].(map[string]any)
@@ -529,18 +502,18 @@ func TestDefaultsAndOptions(t *testing.T) {
 	assert.False(t, hasType, "no prefixes: every type")
 	assert.Equal(t, []any{map[string]any{"numeric": []any{">=", 8.0}}}, detail["severity"])
 
-	nacl := one(t, g, tNACL, "resp-quarantine-nacl")
+	nacl := testkit.Named(t, g, tNACL, "resp-quarantine-nacl")
 	require.Len(t, graph.List(nacl.Inputs["ingress"]), 1, "only deny-all without forensics CIDRs")
 	require.Len(t, graph.List(nacl.Inputs["egress"]), 1)
 
-	isolate := one(t, g, tFunction, "resp-isolate")
+	isolate := testkit.Named(t, g, tFunction, "resp-isolate")
 	_, hasReserved := isolate.Inputs["reservedConcurrentExecutions"]
 	assert.False(t, hasReserved)
 	env := graph.Map(graph.Map(isolate.Inputs["environment"])["variables"])
 	assert.Equal(t, "", env["AURORA_CLUSTER_IDS"])
 	assert.Equal(t, "", env["FINDING_TYPE_PREFIXES"])
 	assert.Equal(t, "8.5", env["IMMEDIATE_SEVERITY"])
-	vpc := one(t, g, tVpc, "net-vpc")
+	vpc := testkit.Named(t, g, tVpc, "net-vpc")
 	var blast map[string][]string
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(env["BLAST_RADIUS_SUBNETS"])), &blast))
 	got := append([]string(nil), blast[vpc.ID]...)
@@ -549,21 +522,17 @@ func TestDefaultsAndOptions(t *testing.T) {
 	sort.Strings(want)
 	assert.Equal(t, want, got)
 
-	sts := statements(t, graph.Str(one(t, g, tRolePolicy, "resp-isolate-policy").Inputs["policy"]))
+	sts := statements(t, graph.Str(testkit.Named(t, g, tRolePolicy, "resp-isolate-policy").Inputs["policy"]))
 	_, hasRDS := sts["EvidenceClusterSnapshots"]
 	assert.False(t, hasRDS, "no clusters: no RDS permission")
 
-	sm := one(t, g, tSM, "resp-approval")
+	sm := testkit.Named(t, g, tSM, "resp-approval")
 	var def struct{ States map[string]map[string]any }
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(sm.Inputs["definition"])), &def))
 	assert.Equal(t, 7200.0, def.States[StateAskForApproval]["TimeoutSeconds"])
-	assert.Equal(t, 731.0, one(t, g, tLogGroup, "resp-evidence").Inputs["retentionInDays"])
+	assert.Equal(t, 731.0, testkit.Named(t, g, tLogGroup, "resp-evidence").Inputs["retentionInDays"])
 
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			t.Errorf("mandatory violation %s on %s: %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g)
 }
 
 func TestIsolationResponderRejectsBadArgs(t *testing.T) {
@@ -610,7 +579,7 @@ func TestIsolationResponderRejectsBadArgs(t *testing.T) {
 		_, err := preview.Run(func(ctx *pulumi.Context) error {
 			_, err := NewIsolationResponder(ctx, "Bad_Name", &Args{AccountID: "1", Region: "x"})
 			return err
-		}, opts)
+		}, testkit.Options())
 		require.Error(t, err)
 		for _, want := range []string{"name \"Bad_Name\"", "AccountID", "Region", "VpcID is required", "DataKeyArn", "LogsKeyArn", "NotificationKeyArn", `tier "private" has no subnets`} {
 			assert.Contains(t, err.Error(), want)
@@ -620,7 +589,7 @@ func TestIsolationResponderRejectsBadArgs(t *testing.T) {
 		_, err := preview.Run(func(ctx *pulumi.Context) error {
 			_, err := NewIsolationResponder(ctx, "resp", nil)
 			return err
-		}, opts)
+		}, testkit.Options())
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "args are required")
 	})
@@ -668,7 +637,7 @@ func TestSourceCodeHashIsReproducible(t *testing.T) {
 		require.NoError(t, err)
 		out := map[string]string{}
 		for _, fn := range []string{FunctionIsolate, FunctionRelease} {
-			f := one(t, g, tFunction, "resp-"+fn)
+			f := testkit.Named(t, g, tFunction, "resp-"+fn)
 			out[fn] = graph.Str(f.Inputs["sourceCodeHash"])
 			zip := graph.Str(graph.Map(f.Inputs["code"])["path"])
 			data, err := os.ReadFile(zip)

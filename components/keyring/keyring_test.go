@@ -11,17 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
 const (
-	account = "111111111111"
-	region  = "ap-northeast-1"
+	account = testkit.Account
+	region  = testkit.Region
 	tKey    = "aws:kms/key:Key"
 	tAlias  = "aws:kms/alias:Alias"
 )
-
-var opts = preview.Options{Project: "test", Stack: "test", Account: account, Region: region}
 
 // stmt is a policy statement decoded generically, so that the test does
 // not share the production types.
@@ -215,7 +214,7 @@ func TestKeyRingUnderMocks(t *testing.T) {
 		var err error
 		kr, err = NewKeyRing(ctx, "ring", baseArgs())
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	require.NotNil(t, kr)
 
@@ -276,7 +275,7 @@ func TestKeyRingTags(t *testing.T) {
 		a.Tags = pulumi.StringMap{"owner": pulumi.String("platform")}
 		_, err := NewKeyRing(ctx, "ring", a)
 		return err
-	}, opts)
+	}, testkit.Options())
 	require.NoError(t, err)
 	k := g.OfType(tKey)
 	require.Len(t, k, 1)
@@ -322,7 +321,7 @@ func TestKeyRingValidation(t *testing.T) {
 				assert.Nil(t, kr)
 				buildErr = err
 				return nil
-			}, opts)
+			}, testkit.Options())
 			require.NoError(t, err)
 			require.Error(t, buildErr)
 			assert.True(t, strings.HasPrefix(buildErr.Error(), "keyring ring: keyring: invalid arguments: "), buildErr.Error())
@@ -334,7 +333,7 @@ func TestKeyRingValidation(t *testing.T) {
 		_, err := preview.Run(func(ctx *pulumi.Context) error {
 			_, err := NewKeyRing(ctx, "ring", nil)
 			return err
-		}, opts)
+		}, testkit.Options())
 		assert.ErrorContains(t, err, "keyring ring: args are required")
 	})
 }

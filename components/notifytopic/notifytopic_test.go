@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -16,7 +17,7 @@ func run(args *Args) (*graph.Graph, error) {
 	return preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewTopic(ctx, "alerts", args)
 		return err
-	}, preview.Options{Project: "test", Stack: "test", Account: "111111111111", Region: "ap-northeast-1"})
+	}, testkit.Options())
 }
 
 func TestTopic(t *testing.T) {

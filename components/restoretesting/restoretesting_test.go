@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
 const (
 	restoreAccount = "333333333333"
-	region         = "ap-northeast-1"
+	region         = testkit.Region
 	sharedVault    = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
 	dataKey        = "arn:aws:kms:ap-northeast-1:333333333333:key/data"
 	vpcID          = "vpc-0restore"
@@ -43,29 +44,18 @@ func validArgs() *Args {
 	}
 }
 
-func opts() preview.Options {
-	return preview.Options{Project: "test", Stack: "test", Account: restoreAccount, Region: region}
-}
-
 func run(t *testing.T, args *Args) (*graph.Graph, error) {
 	t.Helper()
 	return preview.Run(func(ctx *pulumi.Context) error {
 		_, err := NewRestoreTesting(ctx, "restore-testing", args)
 		return err
-	}, opts())
-}
-
-func one(t *testing.T, g *graph.Graph, typ string) *graph.Resource {
-	t.Helper()
-	rs := g.OfType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
+	}, testkit.OptionsIn(restoreAccount))
 }
 
 func TestPlanTestsOnlyTheSharedVault(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	plan := one(t, g, tPlan)
+	plan := testkit.One(t, g, tPlan)
 	assert.Equal(t, "fintech_bunker_restore_test", plan.Inputs["name"])
 	assert.Equal(t, "cron(0 3 ? * SUN *)", plan.Inputs["scheduleExpression"])
 	sel := graph.Map(plan.Inputs["recoveryPointSelection"])
@@ -81,11 +71,11 @@ func TestPlanTestsOnlyTheSharedVault(t *testing.T) {
 func TestSelectionRestoresAuroraIntoTheIsolatedPlacement(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	plan := one(t, g, tPlan)
-	subnets := one(t, g, tSubnetGroup)
-	sg := one(t, g, tSG)
-	role := one(t, g, tRole)
-	sel := one(t, g, tSelection)
+	plan := testkit.One(t, g, tPlan)
+	subnets := testkit.One(t, g, tSubnetGroup)
+	sg := testkit.One(t, g, tSG)
+	role := testkit.One(t, g, tRole)
+	sel := testkit.One(t, g, tSelection)
 
 	assert.Equal(t, "Aurora", sel.Inputs["protectedResourceType"])
 	assert.Equal(t, []any{"*"}, sel.Inputs["protectedResourceArns"])
@@ -111,12 +101,12 @@ func TestSelectionRestoresAuroraIntoTheIsolatedPlacement(t *testing.T) {
 func TestPlacementIsIsolated(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	subnets := one(t, g, tSubnetGroup)
+	subnets := testkit.One(t, g, tSubnetGroup)
 	assert.Equal(t, []any{"subnet-iso-a", "subnet-iso-c", "subnet-iso-d"}, subnets.Inputs["subnetIds"])
 
 	// No rules at all: the provider also revokes the default allow-all
 	// egress rule AWS adds to a new group.
-	sg := one(t, g, tSG)
+	sg := testkit.One(t, g, tSG)
 	assert.Equal(t, vpcID, sg.Inputs["vpcId"])
 	for _, k := range []string{"ingress", "egress"} {
 		assert.Empty(t, graph.List(sg.Inputs[k]), "security group %s", k)
@@ -131,7 +121,7 @@ func TestPlacementIsIsolated(t *testing.T) {
 func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	role := one(t, g, tRole)
+	role := testkit.One(t, g, tRole)
 	var trust struct {
 		Statement []struct {
 			Effect    string
@@ -152,7 +142,7 @@ func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
 	}
 	assert.Empty(t, g.OfType("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/policyAttachment:PolicyAttachment"))
 
-	att := one(t, g, tAttachment)
+	att := testkit.One(t, g, tAttachment)
 	assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores", att.Inputs["policyArn"])
 	assert.Equal(t, []string{role.URN}, att.PropertyDependencies["role"])
 }
@@ -160,7 +150,7 @@ func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
 func TestChildrenAreParentedToTheComponent(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
-	comp := one(t, g, TypeToken)
+	comp := testkit.One(t, g, TypeToken)
 	var kids []string
 	for _, c := range g.Children(comp.URN) {
 		kids = append(kids, c.Type)
@@ -182,7 +172,7 @@ func TestOutputs(t *testing.T) {
 		rt.SubnetGroupName.ApplyT(func(v string) string { subnetGroup = v; return v })
 		rt.SecurityGroupID.ApplyT(func(v string) string { sgID = v; return v })
 		return nil
-	}, opts())
+	}, testkit.OptionsIn(restoreAccount))
 	require.NoError(t, err)
 	assert.Equal(t, "fintech_bunker_restore_test", planName)
 	assert.Equal(t, "restore-testing-isolated", subnetGroup)
@@ -192,7 +182,7 @@ func TestOutputs(t *testing.T) {
 // In the restore stack the vault ARN comes from the bunker stack.
 func TestVaultArnFromStackReference(t *testing.T) {
 	const ref = "acme/fintech-resilience/bunker"
-	o := opts()
+	o := testkit.OptionsIn(restoreAccount)
 	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": sharedVault}}
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
 		bunker, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(ref)})
@@ -205,8 +195,8 @@ func TestVaultArnFromStackReference(t *testing.T) {
 		return err
 	}, o)
 	require.NoError(t, err)
-	stackRef := one(t, g, "pulumi:pulumi:StackReference")
-	plan := one(t, g, tPlan)
+	stackRef := testkit.One(t, g, "pulumi:pulumi:StackReference")
+	plan := testkit.One(t, g, tPlan)
 	assert.Equal(t, []string{stackRef.URN}, plan.PropertyDependencies["recoveryPointSelection"])
 	assert.Equal(t, []any{sharedVault}, graph.Map(plan.Inputs["recoveryPointSelection"])["includeVaults"])
 }

@@ -21,13 +21,14 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
 	account     = "333333333333"
-	region      = "ap-northeast-1"
+	region      = testkit.Region
 	sharedVault = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
 	ecsCluster  = "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app"
 
@@ -65,7 +66,7 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 	return preview.Run(func(ctx *pulumi.Context) error {
 		keys := map[string]*kms.Key{}
 		for _, k := range []string{"data", "logs", "notifications"} {
-			key, err := kms.NewKey(ctx, "key-"+k, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)})
+			key, err := testkit.Key(ctx, "key-"+k)
 			if err != nil {
 				return err
 			}
@@ -74,11 +75,10 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 		if _, err := guardduty.NewDetector(ctx, "detector", &guardduty.DetectorArgs{Enable: pulumi.Bool(true)}); err != nil {
 			return err
 		}
-		vpc, err := securevpc.NewSecureVPC(ctx, "net", &securevpc.Args{
-			CidrBlock: "10.30.0.0/16", AvailabilityZones: []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"},
-			SubnetPrefixLength: 20, NatGateways: securevpc.NatNone, ListenerPort: 443, AppPort: 8080, DatabasePort: 5432,
-			AccountID: account, Region: region, FlowLogRetentionDays: 365, FlowLogKeyArn: keys["logs"].Arn,
-			InterfaceEndpoints: []string{"backup", "rds", "rds-data"},
+		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
+			n.CidrBlock, n.AvailabilityZones = "10.30.0.0/16", []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
+			n.NatGateways, n.AccountID, n.FlowLogKeyArn = securevpc.NatNone, account, keys["logs"].Arn
+			n.InterfaceEndpoints = []string{"backup", "rds", "rds-data"}
 		})
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 		}
 		_, err = NewRestoreWorkflow(ctx, "restore-workflow", a)
 		return err
-	}, preview.Options{Project: "test", Stack: "test", Account: account, Region: region})
+	}, testkit.OptionsIn(account))
 }
 
 func one(t *testing.T, g *graph.Graph, typ, nameContains string) *graph.Resource {
@@ -354,11 +354,7 @@ func TestParameterAndTopic(t *testing.T) {
 
 func TestNoMandatoryPolicyViolations(t *testing.T) {
 	g := built(t)
-	for _, v := range rules.Evaluate(g, rules.All(), nil) {
-		if v.Enforcement == rules.Mandatory {
-			t.Errorf("%s: %s %s", v.Policy, v.URN, v.Message)
-		}
-	}
+	testkit.NoMandatoryViolations(t, g)
 }
 
 func TestRejectsBadArgs(t *testing.T) {

@@ -42,6 +42,20 @@ func Key(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (*kms.
 	return kms.NewKey(ctx, name, &kms.KeyArgs{EnableKeyRotation: pulumi.Bool(true)}, opts...)
 }
 
+// Keys creates a rotated key per name (see Key), in order, and returns them
+// by name.
+func Keys(ctx *pulumi.Context, names ...string) (map[string]*kms.Key, error) {
+	out := make(map[string]*kms.Key, len(names))
+	for _, n := range names {
+		k, err := Key(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out[n] = k
+	}
+	return out, nil
+}
+
 // NetworkArgs are the SecureVPC arguments the tests start from: 10.10.0.0/16
 // in /20 subnets over ap-northeast-1a and 1c, one NAT gateway, ports
 // 443/8080/5432, a year of flow logs, in Account and Region. FlowLogKeyArn

@@ -42,32 +42,39 @@ type Isolator struct {
 	d   Deps
 }
 
-// NewIsolator checks that every collaborator the configuration needs is present.
-func NewIsolator(cfg Config, d Deps) (*Isolator, error) {
+// dep is a collaborator by name and whether it is absent.
+type dep struct {
+	name   string
+	absent bool
+}
+
+// missingDeps returns "<who>: missing dependencies: a, b" naming every
+// absent collaborator in order, or nil when none is absent.
+func missingDeps(who string, deps ...dep) error {
 	var missing []string
-	if d.EC2 == nil {
-		missing = append(missing, "EC2")
-	}
-	if d.ECS == nil {
-		missing = append(missing, "ECS")
-	}
-	if d.Store == nil {
-		missing = append(missing, "Store")
-	}
-	if d.Notifier == nil {
-		missing = append(missing, "Notifier")
-	}
-	if d.Timeline == nil {
-		missing = append(missing, "Timeline")
-	}
-	if d.RDS == nil && len(cfg.AuroraClusterIDs) > 0 {
-		missing = append(missing, "RDS (AURORA_CLUSTER_IDS is set)")
-	}
-	if d.Approvals == nil && cfg.ImmediateSeverity > cfg.SeverityThreshold {
-		missing = append(missing, "Approvals (IMMEDIATE_SEVERITY is above SEVERITY_THRESHOLD)")
+	for _, d := range deps {
+		if d.absent {
+			missing = append(missing, d.name)
+		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("isolation: missing dependencies: %s", strings.Join(missing, ", "))
+		return fmt.Errorf("%s: missing dependencies: %s", who, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// NewIsolator checks that every collaborator the configuration needs is present.
+func NewIsolator(cfg Config, d Deps) (*Isolator, error) {
+	if err := missingDeps("isolation",
+		dep{"EC2", d.EC2 == nil},
+		dep{"ECS", d.ECS == nil},
+		dep{"Store", d.Store == nil},
+		dep{"Notifier", d.Notifier == nil},
+		dep{"Timeline", d.Timeline == nil},
+		dep{"RDS (AURORA_CLUSTER_IDS is set)", d.RDS == nil && len(cfg.AuroraClusterIDs) > 0},
+		dep{"Approvals (IMMEDIATE_SEVERITY is above SEVERITY_THRESHOLD)", d.Approvals == nil && cfg.ImmediateSeverity > cfg.SeverityThreshold},
+	); err != nil {
+		return nil, err
 	}
 	if d.ClaimTTL <= 0 {
 		d.ClaimTTL = DefaultClaimTTL

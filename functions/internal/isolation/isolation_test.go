@@ -739,6 +739,21 @@ func TestNewIsolatorRequiresDependencies(t *testing.T) {
 	assert.ErrorContains(t, err, "EC2, Store, Notifier, Timeline")
 }
 
+// The error names every missing collaborator in order, and nothing when
+// the configuration does not need the optional ones.
+func TestMissingDependenciesErrorText(t *testing.T) {
+	_, err := NewIsolator(testConfig(), Deps{})
+	assert.EqualError(t, err, "isolation: missing dependencies: EC2, ECS, Store, Notifier, Timeline, "+
+		"RDS (AURORA_CLUSTER_IDS is set), Approvals (IMMEDIATE_SEVERITY is above SEVERITY_THRESHOLD)")
+	cfg := testConfig()
+	cfg.AuroraClusterIDs, cfg.ImmediateSeverity = nil, cfg.SeverityThreshold
+	_, err = NewIsolator(cfg, Deps{})
+	assert.EqualError(t, err, "isolation: missing dependencies: EC2, ECS, Store, Notifier, Timeline")
+	_, err = NewReleaser(ReleaseConfig{}, ReleaseDeps{})
+	assert.EqualError(t, err, "release: missing dependencies: EC2, Store, Notifier, Timeline")
+	assert.NoError(t, missingDeps("x", dep{"A", false}))
+}
+
 func ExampleParseEvent() {
 	f, err := ParseEvent([]byte(`{"source":"aws.guardduty","detail-type":"GuardDuty Finding","account":"111111111111",
 		"region":"ap-northeast-1","detail":{"id":"abc","type":"Recon:EC2/PortProbeUnprotectedPort","severity":8,

@@ -69,21 +69,13 @@ type Releaser struct {
 
 // NewReleaser checks that every collaborator is present.
 func NewReleaser(cfg ReleaseConfig, d ReleaseDeps) (*Releaser, error) {
-	var missing []string
-	if d.EC2 == nil {
-		missing = append(missing, "EC2")
-	}
-	if d.Store == nil {
-		missing = append(missing, "Store")
-	}
-	if d.Notifier == nil {
-		missing = append(missing, "Notifier")
-	}
-	if d.Timeline == nil {
-		missing = append(missing, "Timeline")
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("release: missing dependencies: %s", strings.Join(missing, ", "))
+	if err := missingDeps("release",
+		dep{"EC2", d.EC2 == nil},
+		dep{"Store", d.Store == nil},
+		dep{"Notifier", d.Notifier == nil},
+		dep{"Timeline", d.Timeline == nil},
+	); err != nil {
+		return nil, err
 	}
 	if d.Now == nil {
 		d.Now = time.Now
