@@ -71,6 +71,8 @@ type env struct {
 	mutate func(a *Args)
 	// got receives the component.
 	got *EncryptedAurora
+	// after runs once the component exists.
+	after func(ctx *pulumi.Context, a *EncryptedAurora) error
 }
 
 func (e *env) program(ctx *pulumi.Context) error {
@@ -126,7 +128,10 @@ func (e *env) program(ctx *pulumi.Context) error {
 		e.mutate(args)
 	}
 	e.got, err = NewEncryptedAurora(ctx, "aurora", args)
-	return err
+	if err != nil || e.after == nil {
+		return err
+	}
+	return e.after(ctx, e.got)
 }
 
 func build(t *testing.T, mutate func(a *Args)) (*graph.Graph, *EncryptedAurora) {
@@ -759,4 +764,26 @@ func record(t *testing.T, program pulumi.RunFunc) *recorder {
 func TestAllowClient(t *testing.T) {
 	g, _ := build(t, func(a *Args) { a.ClientSecurityGroupIDs = nil })
 	assert.Empty(t, g.OfType(tIngressRule), "no client, no way in")
+
+	var badLabel error
+	e := &env{
+		mutate: func(a *Args) { a.ClientSecurityGroupIDs = nil },
+		after: func(ctx *pulumi.Context, a *EncryptedAurora) error {
+			late, err := ec2.NewSecurityGroup(ctx, "late-client-sg", &ec2.SecurityGroupArgs{VpcId: pulumi.String("vpc-1")})
+			if err != nil {
+				return err
+			}
+			badLabel = a.AllowClient(ctx, "Bad Label", late.ID())
+			return a.AllowClient(ctx, "late", late.ID())
+		},
+	}
+	g, err := preview.Run(e.program, testkit.Options())
+	require.NoError(t, err)
+	rule := testkit.Named(t, g, tIngressRule, "aurora-from-late")
+	assert.Equal(t, testkit.One(t, g, TypeToken).URN, rule.Parent)
+	assert.Equal(t, []string{testkit.Named(t, g, tSG, "late-client-sg").URN}, rule.PropertyDependencies["referencedSecurityGroupId"])
+	assert.Equal(t, 5432.0, rule.Inputs["fromPort"])
+	assert.Empty(t, rule.Inputs["cidrIpv4"])
+	require.Error(t, badLabel)
+	assert.Contains(t, badLabel.Error(), `"Bad Label"`)
 }
