@@ -15,7 +15,6 @@ package graph
 
 import (
 	"sort"
-	"strings"
 )
 
 // Unknown marks a value that is computed during a preview and not known yet.
@@ -295,29 +294,6 @@ func Redact(v any) any {
 		return out
 	}
 	return v
-}
-
-// ParentType returns the type token of the resource's nearest component
-// ancestor, or "" at the top level.
-func (g *Graph) ParentType(r *Resource) string {
-	if p := g.byURN[r.Parent]; p != nil {
-		return p.Type
-	}
-	return ""
-}
-
-// TypeFromURN extracts the type token from a URN of the form
-// urn:pulumi:stack::project::parentType$type::name.
-func TypeFromURN(urn string) string {
-	parts := strings.Split(urn, "::")
-	if len(parts) < 4 {
-		return ""
-	}
-	qualified := parts[2]
-	if i := strings.LastIndex(qualified, "$"); i >= 0 {
-		return qualified[i+1:]
-	}
-	return qualified
 }
 
 func containsString(list []string, s string) bool {

@@ -14,8 +14,6 @@ var (
 	ctlAccessControl = []string{"実25", "実27"}
 	// Backup of data files and a backup site.
 	ctlBackup = []string{"実39", "実74"}
-	// Recovery procedures and contingency plan.
-	ctlRecovery = []string{"実71", "実73"}
 	// Detection of and response to cyber attacks and malicious programs.
 	ctlDetection = []string{"実14-1", "実16", "実19", "実21"}
 	// Supported software receives security fixes against malicious programs.
