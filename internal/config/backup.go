@@ -36,8 +36,14 @@ type Recovery struct {
 	// BunkerShareArn is the RAM share to accept (or from BunkerStack).
 	BunkerShareArn string
 	BunkerStack    string
-	// AcceptShare creates the RAM share accepter: needed when the accounts
-	// are not in one organization with RAM sharing enabled.
+	// RAMSharingWithOrganization says whether RAM sharing with AWS
+	// Organizations is enabled in the organization's management account.
+	// The bunker's share admits only accounts of its organization; with
+	// sharing enabled they get it without an invitation, without it they
+	// get an invitation that must be accepted (docs/decisions/0013).
+	RAMSharingWithOrganization bool
+	// AcceptShare creates the RAM share accepter: exactly when RAM sharing
+	// with AWS Organizations is off (an invitation exists to accept).
 	AcceptShare               bool
 	TestSchedule              string
 	TestSelectionWindowDays   int
@@ -153,6 +159,7 @@ func (r *reader) backup(c *Config) *Backup {
 	}
 	b.BunkerVaultArn = r.bunkerVault(c.Accounts.Bunker)
 	b.BunkerStack = r.stackRef("bunkerStack")
+	r.checkStackReference("bunkerStack", b.BunkerStack, c.Prerequisites.StateBackend)
 	if b.BunkerVaultArn == "" && b.BunkerStack == "" {
 		if _, given := r.raw("bunkerVaultArn"); !given {
 			r.missing("bunkerVaultArn", "the bunker's air-gapped vault ARN, or fintech-resilience:bunkerStack (org/project/stack) to read it from the bunker stack")
@@ -175,7 +182,18 @@ func (r *reader) recovery(c *Config) *Recovery {
 			r.fail("bunkerShareArn", rc.BunkerShareArn, fmt.Sprintf("is in account %s, not the bunker account %s", m[2], c.Accounts.Bunker))
 		}
 	}
-	rc.AcceptShare = r.optBool("acceptBunkerShare", false)
+	r.checkStackReference("bunkerStack", rc.BunkerStack, c.Prerequisites.StateBackend)
+	rc.RAMSharingWithOrganization = r.optBool("ramSharingWithOrganization", true)
+	rc.AcceptShare = !rc.RAMSharingWithOrganization
+	if raw, given := r.raw("acceptBunkerShare"); given {
+		switch accept := r.optBool("acceptBunkerShare", rc.AcceptShare); {
+		case r.has("acceptBunkerShare"):
+		case accept && rc.RAMSharingWithOrganization:
+			r.fail("acceptBunkerShare", raw, "must not be true while fintech-resilience:ramSharingWithOrganization is true: with RAM sharing enabled for AWS Organizations no invitation is created and the accepter fails; remove acceptBunkerShare")
+		case !accept && !rc.RAMSharingWithOrganization:
+			r.fail("acceptBunkerShare", raw, "must not be false while fintech-resilience:ramSharingWithOrganization is false: the share arrives as an invitation that must be accepted; remove acceptBunkerShare")
+		}
+	}
 	if rc.BunkerVaultArn == "" && rc.BunkerStack == "" {
 		if _, given := r.raw("bunkerVaultArn"); !given {
 			r.missing("bunkerVaultArn", "the bunker's air-gapped vault ARN, or fintech-resilience:bunkerStack (org/project/stack)")

@@ -75,11 +75,11 @@ func TestBunkerStackReferenceInsteadOfArn(t *testing.T) {
 
 func goodRestore() map[string]string {
 	return with(goodWorkload(), map[string]string{
-		ns + "role":              "restore",
-		"aws:allowedAccountIds":  `["333333333333"]`,
-		"aws:assumeRole":         `{"roleArn":"arn:aws:iam::333333333333:role/fintech-deployer"}`,
-		ns + "bunkerStack":       "acme/fintech-resilience/bunker",
-		ns + "acceptBunkerShare": "true",
+		ns + "role":                       "restore",
+		"aws:allowedAccountIds":           `["333333333333"]`,
+		"aws:assumeRole":                  `{"roleArn":"arn:aws:iam::333333333333:role/fintech-deployer"}`,
+		ns + "bunkerStack":                "acme/fintech-resilience/bunker",
+		ns + "ramSharingWithOrganization": "false",
 	}, ns+"bunkerVaultArn")
 }
 
@@ -87,7 +87,8 @@ func TestRecoveryConfig(t *testing.T) {
 	c, err := Load(getter(goodRestore()), "restore")
 	require.NoError(t, err)
 	require.NotNil(t, c.Recovery)
-	assert.True(t, c.Recovery.AcceptShare)
+	assert.True(t, c.Recovery.AcceptShare, "RAM sharing with Organizations off: accept the invitation")
+	assert.False(t, c.Recovery.RAMSharingWithOrganization)
 	assert.Equal(t, "acme/fintech-resilience/bunker", c.Recovery.BunkerStack)
 	assert.Equal(t, "cron(0 3 ? * SUN *)", c.Recovery.TestSchedule)
 	assert.Equal(t, 7, c.Recovery.TestSelectionWindowDays)

@@ -11,7 +11,7 @@ func TestBunkerVaultDefaults(t *testing.T) {
 	c, err := Load(getter(goodBunker()), "bunker")
 	require.NoError(t, err)
 	require.NotNil(t, c.Bunker)
-	assert.Equal(t, Bunker{VaultName: "fintech-bunker", MinRetentionDays: 35, MaxRetentionDays: 400}, *c.Bunker)
+	assert.Equal(t, Bunker{VaultName: "fintech-bunker", MinRetentionDays: 35, MaxRetentionDays: 400, CopyAlarmHours: 36}, *c.Bunker)
 }
 
 func TestBunkerVaultRetention(t *testing.T) {

@@ -124,6 +124,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 		m := with(goodWorkload(), map[string]string{
 			"fintech-resilience:vpcCidr":               "192.168.4.0/24",
 			"fintech-resilience:natGateways":           "none",
+			"fintech-resilience:apiMode":               "apprunner",
 			"fintech-resilience:availabilityZones":     `["ap-northeast-1a","ap-northeast-1c"]`,
 			"fintech-resilience:flowLogRetentionDays":  "90",
 			"fintech-resilience:kmsDeletionWindowDays": "7",

@@ -68,6 +68,9 @@ type Bunker struct {
 	// minimum) bound every recovery point in the vault.
 	MinRetentionDays int
 	MaxRetentionDays int
+	// CopyAlarmHours: the missing-copy alarm fires when no copy has
+	// completed into the vault for this many hours.
+	CopyAlarmHours int
 }
 
 // Config is the validated configuration of one stack.
@@ -95,6 +98,8 @@ type Config struct {
 	App               *App
 	Database          *Database
 	Isolation         *Isolation
+	// Prerequisites are account facts checked by fincheck preflight.
+	Prerequisites Prerequisites
 }
 
 var (
@@ -147,6 +152,7 @@ func Load(get Getter, stack string) (*Config, error) {
 	c.GuardDutyFrequency = r.oneOf("guardDutyFindingFrequency", "FIFTEEN_MINUTES", "FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 	c.NotificationEmails = r.emails("notificationEmails")
 	c.Tags = r.tags("tags")
+	c.Prerequisites = r.prerequisites()
 
 	// With an unknown role, still check the network keys that are given so
 	// that every problem is reported in one run.
@@ -161,6 +167,7 @@ func Load(get Getter, stack string) (*Config, error) {
 		if c.Role == RoleRestore && c.App.APIMode == APIModeAppRunner {
 			r.fail("apiMode", APIModeAppRunner, "is not supported in the restore account: the cut-over redeploys the ECS service (use ecs)")
 		}
+		r.checkEdgeNeedsInternetGateway(c.App, c.Network)
 		c.Isolation = r.isolation(c.Network)
 	}
 	if c.Role == RoleWorkload {
@@ -196,6 +203,7 @@ func (r *reader) bunker() *Bunker {
 	}
 	b.MinRetentionDays = r.intIn("airGappedMinRetentionDays", 35, 7, maxRetentionDays)
 	b.MaxRetentionDays = r.intIn("airGappedMaxRetentionDays", 400, 7, maxRetentionDays)
+	b.CopyAlarmHours = r.intIn("copyAlarmHours", 36, 2, 168)
 	if b.MaxRetentionDays < b.MinRetentionDays {
 		r.fail("airGappedMaxRetentionDays", fmt.Sprint(b.MaxRetentionDays),
 			fmt.Sprintf("is below fintech-resilience:airGappedMinRetentionDays (%d)", b.MinRetentionDays))
