@@ -50,6 +50,7 @@ func iamRules() []Rule {
 				return nil
 			}),
 		},
+		iamRefRule(),
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 func allCases() []ruleCase {
 	var out []ruleCase
-	for _, cs := range [][]ruleCase{encryptionCases, networkCases, edgeCases, databaseCases, resilienceCases, iamCases, backupGapCases} {
+	for _, cs := range [][]ruleCase{encryptionCases, networkCases, edgeCases, databaseCases, resilienceCases, iamCases, iamRefCases, backupGapCases} {
 		out = append(out, cs...)
 	}
 	return out
@@ -246,6 +246,12 @@ var ruleTypes = []string{
 	typeBucketSSE, typeBucketSSEV2, typeIAMPolicy, typeIAMRolePolicy, typeIAMUserPolicy,
 	typeIAMGroupPolicy, typeIAMRole, typeRolePolicyAttach, typePolicyAttach, typeUserPolicyAttach,
 	typeGroupPolicyAttach,
+	// iam-reference-valid
+	"aws:kms/keyPolicy:KeyPolicy", "aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy",
+	"aws:backup/vaultPolicy:VaultPolicy", "aws:secretsmanager/secretPolicy:SecretPolicy",
+	"aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecr/registryPolicy:RegistryPolicy", "aws:s3/bucketPolicy:BucketPolicy",
+	"aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+	"aws:cloudwatch/eventBusPolicy:EventBusPolicy", "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
 }
 
 // ruleInputs lists every input name the rules read.
@@ -259,7 +265,7 @@ var ruleInputs = []string{
 	"deletionProtection", "backupRetentionPeriod", "engine", "engineVersion", "engineMode",
 	"serverlessv2ScalingConfiguration", "iamDatabaseAuthenticationEnabled", "enable", "tags", "resources",
 	"selectionTags", "condition", "planId", "minRetentionDays", "maxRetentionDays", "backupVaultName", "name",
-	"allowExternalPrincipals", "inlinePolicies", "managedPolicyArns", "policyArn",
+	"allowExternalPrincipals", "inlinePolicies", "managedPolicyArns", "policyArn", "assumeRolePolicy", "policyDocument",
 }
 
 // No rule panics, whatever is unknown, missing, secret or of the wrong
