@@ -22,6 +22,11 @@ const (
 	StateInitInstances    = "InitInstances"
 	StateWaitInstances    = "WaitForInstances"
 	StateInstanceFailed   = "RecordInstanceFailure"
+	StateCountRestorePoll = "CountRestorePoll"
+	StateRestoreBudget    = "RestoreWithinBudget"
+	StateCountInstPoll    = "CountInstancePoll"
+	StateInstanceBudget   = "InstancesWithinBudget"
+	StateBudgetExceeded   = "RecordBudgetExceeded"
 	StateEnableDataAPI    = "EnableDataApi"
 	StateVerify           = "VerifyRestore"
 	StateNotifyRestored   = "NotifyRestored"
@@ -35,6 +40,7 @@ const (
 	ErrorCutoverRejected  = "CutoverRejected"
 	ErrorRestoreJobFailed = "RestoreJobFailed"
 	ErrorInstanceFailed   = "InstanceFailed"
+	ErrorBudgetExceeded   = "RestoreBudgetExceeded"
 	restoreResultPath     = "$.restore"
 	failureResultPath     = "$.error"
 	maxInstanceCount      = 9
@@ -82,9 +88,24 @@ type DefinitionParams struct {
 }
 
 // TotalTimeoutSeconds is the state machine's TimeoutSeconds: the restore
-// budget, the approval window and an hour for the cut-over.
+// budget, the approval window and an hour for the cut-over. It is a last
+// resort: the states enforce the restore budget themselves (MaxPolls), and
+// an execution that times out anyway is reported by the execution-status
+// rule (alerts.go).
 func (p DefinitionParams) TotalTimeoutSeconds() int {
 	return p.RestoreTimeoutSeconds + p.ApprovalTimeoutSeconds + cutoverMarginSeconds
+}
+
+// MaxPolls is how many status polls (restore job and instances together)
+// fit in the restore budget: their waits add up to at most the budget less
+// one poll interval, which is left for the API calls and the verification.
+// The next poll would overrun the budget, so the workflow fails with
+// RestoreBudgetExceeded through the failure notification instead.
+func (p DefinitionParams) MaxPolls() int {
+	if p.PollIntervalSeconds <= 0 {
+		return 0
+	}
+	return (p.RestoreTimeoutSeconds - p.PollIntervalSeconds) / p.PollIntervalSeconds
 }
 
 // Retry policies. Lambda errors named by functions/internal/restore:
@@ -128,6 +149,9 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 	if p.InstanceCount < 1 || p.InstanceCount > maxInstanceCount {
 		return nil, fmt.Errorf("instance count %d is outside 1 to %d", p.InstanceCount, maxInstanceCount)
 	}
+	if p.MaxPolls() < 1 {
+		return nil, fmt.Errorf("restore budget %d s leaves no status poll of %d s", p.RestoreTimeoutSeconds, p.PollIntervalSeconds)
+	}
 	sgs, err := json.Marshal(p.SecurityGroupIDs)
 	if err != nil {
 		return nil, fmt.Errorf("security group list: %w", err)
@@ -152,6 +176,8 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 			"cluster": map[string]any{
 				"identifier.$": fmt.Sprintf("States.Format('%s-{}', $$.Execution.Name)", intrinsicLiteral(p.ClusterIdentifierPrefix)),
 			},
+			// Status polls so far, against MaxPolls: the restore budget.
+			"budget": map[string]any{"polls": 0, "maxPolls": p.MaxPolls()},
 		},
 		ResultPath: "$",
 		Next:       StatePick,
@@ -206,7 +232,8 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		Catch: catchAll(),
 		Next:  StateWaitRestore,
 	}
-	states[StateWaitRestore] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: StateDescribeRestore}
+	states[StateWaitRestore] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: StateCountRestorePoll}
+	states[StateCountRestorePoll] = countPoll(StateDescribeRestore)
 	states[StateDescribeRestore] = &asl.Task{
 		Resource:   "arn:aws:states:::aws-sdk:backup:describeRestoreJob",
 		Parameters: map[string]any{"RestoreJobId.$": "$.restore.restoreJobId"},
@@ -221,8 +248,9 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 			{Variable: "$.restoreJob.Status", StringEquals: asl.String("FAILED"), Next: StateRestoreJobFailed},
 			{Variable: "$.restoreJob.Status", StringEquals: asl.String("ABORTED"), Next: StateRestoreJobFailed},
 		},
-		Default: StateWaitRestore, // PENDING, RUNNING
+		Default: StateRestoreBudget, // PENDING, RUNNING
 	}
+	states[StateRestoreBudget] = withinBudget(p, StateWaitRestore)
 	states[StateRestoreJobFailed] = &asl.Pass{
 		Parameters: map[string]any{
 			"Error":   ErrorRestoreJobFailed,
@@ -284,7 +312,18 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 			Next:  next,
 		}
 	}
-	states[StateWaitInstances] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: CheckInstanceState(1)}
+	states[StateWaitInstances] = &asl.Wait{Seconds: p.PollIntervalSeconds, Next: StateCountInstPoll}
+	states[StateCountInstPoll] = countPoll(CheckInstanceState(1))
+	states[StateInstanceBudget] = withinBudget(p, StateWaitInstances)
+	states[StateBudgetExceeded] = &asl.Pass{
+		Comment: "The next poll would overrun the restore budget: fail through the failure notification",
+		Parameters: map[string]any{
+			"Error":   ErrorBudgetExceeded,
+			"Cause.$": fmt.Sprintf("States.Format('no verified restore within the restore budget of %d seconds ({} status polls); restore job {}', $.budget.polls, $.restore.restoreJobId)", p.RestoreTimeoutSeconds),
+		},
+		ResultPath: failureResultPath,
+		Next:       StateNotifyFailure,
+	}
 	afterInstances := StateVerify
 	if p.VerifyQuery != "" {
 		afterInstances = StateEnableDataAPI
@@ -311,7 +350,7 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 				{Variable: "$.instanceStatus.status", StringMatches: asl.String("inaccessible-encryption-credentials*"), Next: StateInstanceFailed},
 				{Variable: "$.instanceStatus.status", StringEquals: asl.String("storage-full"), Next: StateInstanceFailed},
 			},
-			Default: StateWaitInstances,
+			Default: StateInstanceBudget,
 		}
 	}
 	states[StateInstanceFailed] = &asl.Pass{
@@ -486,6 +525,26 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		TimeoutSeconds: p.TotalTimeoutSeconds(),
 		States:         states,
 	}, nil
+}
+
+// countPoll counts one status poll.
+func countPoll(next string) *asl.Pass {
+	return &asl.Pass{
+		Parameters: map[string]any{"polls.$": "States.MathAdd($.budget.polls, 1)", "maxPolls.$": "$.budget.maxPolls"},
+		ResultPath: "$.budget",
+		Next:       next,
+	}
+}
+
+// withinBudget polls again (wait) while the budget allows another poll.
+func withinBudget(p DefinitionParams, wait string) *asl.Choice {
+	return &asl.Choice{
+		Comment: fmt.Sprintf("The restore budget (%d s) allows %d polls of %d s", p.RestoreTimeoutSeconds, p.MaxPolls(), p.PollIntervalSeconds),
+		Choices: []asl.ChoiceRule{
+			{Variable: "$.budget.polls", NumericGreaterThanEquals: asl.Number(float64(p.MaxPolls())), Next: StateBudgetExceeded},
+		},
+		Default: wait,
+	}
 }
 
 func withFields(base, extra map[string]any) map[string]any {

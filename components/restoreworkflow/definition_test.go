@@ -133,8 +133,13 @@ func TestRestoreStatusChoice(t *testing.T) {
 		got[*r.StringEquals] = r.Next
 	}
 	assert.Equal(t, map[string]string{"COMPLETED": StateConfigureCluster, "FAILED": StateRestoreJobFailed, "ABORTED": StateRestoreJobFailed}, got)
-	assert.Equal(t, StateWaitRestore, ch.Default, "PENDING and RUNNING poll again")
-	assert.Equal(t, StateDescribeRestore, sm.States[StateWaitRestore].(*asl.Wait).Next)
+	assert.Equal(t, StateRestoreBudget, ch.Default, "PENDING and RUNNING poll again while the budget allows")
+	budget := sm.States[StateRestoreBudget].(*asl.Choice)
+	assert.Equal(t, StateWaitRestore, budget.Default)
+	assert.Equal(t, StateBudgetExceeded, budget.Choices[0].Next)
+	assert.Equal(t, 359.0, *budget.Choices[0].NumericGreaterThanEquals, "(6 h - 60 s) / 60 s polls")
+	assert.Equal(t, StateCountRestorePoll, sm.States[StateWaitRestore].(*asl.Wait).Next)
+	assert.Equal(t, StateDescribeRestore, sm.States[StateCountRestorePoll].(*asl.Pass).Next)
 	assert.Equal(t, 60, sm.States[StateWaitRestore].(*asl.Wait).Seconds)
 	assert.Equal(t, "$.restore.restoreJobId", task(t, sm, StateDescribeRestore).Parameters["RestoreJobId.$"])
 	failed := sm.States[StateRestoreJobFailed].(*asl.Pass)
@@ -157,7 +162,7 @@ func TestInstancesAndScaling(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("States.Format('{}-%d', $.cluster.identifier)", i), c.Parameters["DbInstanceIdentifier.$"])
 		assert.Equal(t, fmt.Sprintf("$.instances.instance%d", i), c.ResultPath)
 		ready := sm.States[InstanceReadyState(i)].(*asl.Choice)
-		assert.Equal(t, StateWaitInstances, ready.Default)
+		assert.Equal(t, StateInstanceBudget, ready.Default)
 		assert.Equal(t, "available", *ready.Choices[0].StringEquals)
 	}
 	_, extra := sm.States[CreateInstanceState(4)]

@@ -70,9 +70,11 @@ type ChoiceRule struct {
 	StringEquals  *string  `json:"StringEquals,omitempty"`
 	StringMatches *string  `json:"StringMatches,omitempty"`
 	NumericEquals *float64 `json:"NumericEquals,omitempty"`
-	BooleanEquals *bool    `json:"BooleanEquals,omitempty"`
-	IsPresent     *bool    `json:"IsPresent,omitempty"`
-	Next          string   `json:"Next"`
+	// NumericGreaterThanEquals is true when the variable is a number >= the value.
+	NumericGreaterThanEquals *float64 `json:"NumericGreaterThanEquals,omitempty"`
+	BooleanEquals            *bool    `json:"BooleanEquals,omitempty"`
+	IsPresent                *bool    `json:"IsPresent,omitempty"`
+	Next                     string   `json:"Next"`
 }
 
 // Choice branches on the state's data.
@@ -386,7 +388,7 @@ func nextOrEnd(add func(string, ...any), name, next string, end bool) {
 
 func (r ChoiceRule) comparisons() int {
 	n := 0
-	for _, set := range []bool{r.StringEquals != nil, r.StringMatches != nil, r.NumericEquals != nil, r.BooleanEquals != nil, r.IsPresent != nil} {
+	for _, set := range []bool{r.StringEquals != nil, r.StringMatches != nil, r.NumericEquals != nil, r.NumericGreaterThanEquals != nil, r.BooleanEquals != nil, r.IsPresent != nil} {
 		if set {
 			n++
 		}

@@ -1,0 +1,486 @@
+package restore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
+
+	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
+	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
+	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
+)
+
+// fakeAWS answers the restore workflow's Task states like the AWS APIs do,
+// keeping state across calls: a restore job goes through jobStatuses on
+// each DescribeRestoreJob (the last one repeats) and creates the cluster
+// when it completes; an instance goes through instanceStatuses. The Lambda
+// tasks run the real functions (functions/internal/restore) over this state.
+type fakeAWS struct {
+	p   restoreworkflow.DefinitionParams
+	now time.Time
+
+	recoveryPoints []recoveryPoint
+	// jobStatuses is the status sequence a restore job reports.
+	jobStatuses []string
+	// instanceStatuses is the status sequence an instance reports.
+	instanceStatuses []string
+	// restoredKey, when set, is the key the restore "really" used (a wrong
+	// key makes the verification fail).
+	restoredKey string
+	// approval answers the cut-over approval request.
+	approval sfntest.Response
+	// faults fail a state's calls: the first n calls (n < 0: every call).
+	faults map[string]fault
+
+	jobs       map[string]*restoreJob
+	jobByToken map[string]string
+	clusters   map[string]*rdstypes.DBCluster
+	instances  map[string]*fakeInstance
+	parameters map[string][]string
+	deployed   []string
+	published  []publishedMessage
+	calls      map[string]int
+	problems   []string
+}
+
+type recoveryPoint struct {
+	arn, resourceArn, resourceType string
+	status                         backuptypes.RecoveryPointStatus
+	created                        time.Time
+}
+
+type restoreJob struct {
+	id, recoveryPoint, role string
+	metadata                map[string]any
+	polls                   int
+	status                  string
+	created                 time.Time
+}
+
+type fakeInstance struct {
+	rdstypes.DBInstance
+	polls int
+}
+
+type publishedMessage struct {
+	State, Subject string
+	Message        map[string]any
+}
+
+type fault struct {
+	err, cause string
+	n          int
+}
+
+const (
+	testAccount = "333333333333"
+	bunkerVault = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+)
+
+func newFakeAWS(p restoreworkflow.DefinitionParams) *fakeAWS {
+	day := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	rp := func(id string, created time.Time, status backuptypes.RecoveryPointStatus) recoveryPoint {
+		return recoveryPoint{
+			arn:          "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:" + id,
+			resourceArn:  "arn:aws:rds:ap-northeast-1:111111111111:cluster:bank",
+			resourceType: restore.ResourceTypeAurora, status: status, created: created,
+		}
+	}
+	return &fakeAWS{
+		p: p,
+		recoveryPoints: []recoveryPoint{
+			rp("rp-old", day.Add(-48*time.Hour), backuptypes.RecoveryPointStatusCompleted),
+			rp("rp-latest", day, backuptypes.RecoveryPointStatusCompleted),
+			rp("rp-partial", day.Add(2*time.Hour), backuptypes.RecoveryPointStatusPartial),
+		},
+		jobStatuses:      []string{"PENDING", "RUNNING", "RUNNING", "COMPLETED"},
+		instanceStatuses: []string{"creating", "backing-up", "available"},
+		approval:         sfntest.Response{Output: true, AfterSeconds: 1800},
+		faults:           map[string]fault{},
+		jobs:             map[string]*restoreJob{},
+		jobByToken:       map[string]string{},
+		clusters:         map[string]*rdstypes.DBCluster{},
+		instances:        map[string]*fakeInstance{},
+		parameters:       map[string][]string{},
+		calls:            map[string]int{},
+	}
+}
+
+func (f *fakeAWS) problem(format string, a ...any) {
+	f.problems = append(f.problems, fmt.Sprintf(format, a...))
+}
+
+func sdkError(service, name, msg string) sfntest.Response {
+	return sfntest.Response{Error: sfntest.SDKName(service) + "." + name, Cause: msg}
+}
+
+// lambdaError is how Step Functions reports a Go function's error: the
+// error type is the Go type name, the cause the function's error JSON.
+func lambdaError(err error) sfntest.Response {
+	t := reflect.TypeOf(err)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	cause, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": t.Name()})
+	return sfntest.Response{Error: t.Name(), Cause: string(cause)}
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func (f *fakeAWS) handle(r sfntest.Request) sfntest.Response {
+	f.now = r.Time
+	f.calls[r.State]++
+	if fl, ok := f.faults[r.State]; ok && (fl.n < 0 || f.calls[r.State] <= fl.n) {
+		return sfntest.Response{Error: fl.err, Cause: fl.cause}
+	}
+	switch r.Service + ":" + r.Action {
+	case "lambda:Invoke":
+		return f.invoke(r)
+	case "backup:StartRestoreJob":
+		return f.startRestoreJob(r.Params)
+	case "backup:DescribeRestoreJob":
+		return f.describeRestoreJob(r.Params)
+	case "rds:ModifyDBCluster":
+		return f.modifyDBCluster(r.Params)
+	case "rds:CreateDBInstance":
+		return f.createDBInstance(r.Params)
+	case "rds:DescribeDBInstances":
+		return f.describeDBInstances(r.Params)
+	case "rds:EnableHttpEndpoint":
+		return f.enableHTTPEndpoint(r.Params)
+	case "ssm:PutParameter":
+		return f.putParameter(r.Params)
+	case "ecs:UpdateService":
+		return f.updateService(r.Params)
+	case "sns:Publish":
+		return f.publish(r)
+	}
+	f.problem("%s: no fake for %s:%s", r.State, r.Service, r.Action)
+	return sfntest.Response{Error: "Harness.NoFake"}
+}
+
+func (f *fakeAWS) invoke(r sfntest.Request) sfntest.Response {
+	raw, err := json.Marshal(r.Params["Payload"])
+	if err != nil {
+		f.problem("%s: payload: %v", r.State, err)
+	}
+	ctx := context.Background()
+	switch r.Params["FunctionName"] {
+	case f.p.PickFunctionArn:
+		in, err := restore.ParsePickInput(raw)
+		if err != nil {
+			return lambdaError(err)
+		}
+		out, err := (&restore.Picker{Backup: fakeBackup{f}}).Pick(ctx, in)
+		if err != nil {
+			return lambdaError(err)
+		}
+		return sfntest.Response{Output: out}
+	case f.p.VerifyFunctionArn:
+		in, err := restore.ParseVerifyInput(raw)
+		if err != nil {
+			return lambdaError(err)
+		}
+		out, err := (&restore.Verifier{RDS: fakeRDS{f}, Data: fakeData{f}}).Verify(ctx, in)
+		if err != nil {
+			return lambdaError(err)
+		}
+		return sfntest.Response{Output: out}
+	}
+	return sfntest.Response{Error: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("Function not found: %v", r.Params["FunctionName"])}
+}
+
+func (f *fakeAWS) recoveryPoint(arn string) (recoveryPoint, bool) {
+	for _, rp := range f.recoveryPoints {
+		if rp.arn == arn {
+			return rp, true
+		}
+	}
+	return recoveryPoint{}, false
+}
+
+func (f *fakeAWS) startRestoreJob(p map[string]any) sfntest.Response {
+	arn := str(p["RecoveryPointArn"])
+	if _, ok := f.recoveryPoint(arn); !ok {
+		return sdkError("backup", "ResourceNotFoundException", "recovery point "+arn)
+	}
+	if role := str(p["IamRoleArn"]); role != f.p.RestoreRoleArn {
+		f.problem("StartRestoreJob: role %q, want %q", role, f.p.RestoreRoleArn)
+	}
+	if rt := str(p["ResourceType"]); rt != restore.ResourceTypeAurora {
+		return sdkError("backup", "InvalidParameterValueException", "resource type "+rt)
+	}
+	md, _ := p["Metadata"].(map[string]any)
+	for _, k := range []string{"DBClusterIdentifier", "DBSubnetGroupName", "VpcSecurityGroupIds", "KmsKeyId", "Engine"} {
+		if _, ok := md[k]; !ok {
+			return sdkError("backup", "InvalidParameterValueException", "restore metadata misses "+k)
+		}
+	}
+	token := str(p["IdempotencyToken"])
+	if id, ok := f.jobByToken[token]; ok && token != "" {
+		return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
+	}
+	id := fmt.Sprintf("restore-job-%d", len(f.jobs)+1)
+	f.jobs[id] = &restoreJob{id: id, recoveryPoint: arn, role: str(p["IamRoleArn"]), metadata: md, status: "PENDING", created: f.now}
+	f.jobByToken[token] = id
+	return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
+}
+
+func (f *fakeAWS) clusterArn(id string) string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s", f.p.Region, testAccount, id)
+}
+
+func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
+	job, ok := f.jobs[str(p["RestoreJobId"])]
+	if !ok {
+		return sdkError("backup", "ResourceNotFoundException", "restore job "+str(p["RestoreJobId"]))
+	}
+	if job.status == "PENDING" || job.status == "RUNNING" {
+		job.status = f.jobStatuses[min(job.polls, len(f.jobStatuses)-1)]
+		job.polls++
+	}
+	if !slices.Contains(backuptypes.RestoreJobStatus("").Values(), backuptypes.RestoreJobStatus(job.status)) {
+		f.problem("restore job status %q is not a RestoreJobStatus", job.status)
+	}
+	out := map[string]any{
+		"AccountId": testAccount, "RestoreJobId": job.id, "RecoveryPointArn": job.recoveryPoint,
+		"CreationDate": job.created.Format(time.RFC3339), "Status": job.status, "IamRoleArn": job.role,
+		"ResourceType": restore.ResourceTypeAurora, "PercentDone": "50.00%",
+	}
+	switch job.status {
+	case "COMPLETED":
+		id := str(job.metadata["DBClusterIdentifier"])
+		if _, ok := f.clusters[id]; !ok {
+			f.createCluster(id, job.metadata)
+		}
+		out["CreatedResourceArn"], out["PercentDone"] = f.clusterArn(id), "100.00%"
+		out["CompletionDate"] = f.now.Format(time.RFC3339)
+	case "FAILED", "ABORTED":
+		out["StatusMessage"] = "restore job " + strings.ToLower(job.status)
+	}
+	return sfntest.Response{Result: out}
+}
+
+// createCluster is what AWS Backup creates from the restore metadata.
+func (f *fakeAWS) createCluster(id string, md map[string]any) {
+	key := str(md["KmsKeyId"])
+	if f.restoredKey != "" {
+		key = f.restoredKey
+	}
+	f.clusters[id] = &rdstypes.DBCluster{
+		DBClusterIdentifier: aws.String(id), DBClusterArn: aws.String(f.clusterArn(id)),
+		Status: aws.String("available"), StorageEncrypted: aws.Bool(true), KmsKeyId: aws.String(key),
+		DBSubnetGroup: aws.String(str(md["DBSubnetGroupName"])), Engine: aws.String(str(md["Engine"])),
+		Endpoint:       aws.String(id + ".cluster-abc.ap-northeast-1.rds.amazonaws.com"),
+		ReaderEndpoint: aws.String(id + ".cluster-ro-abc.ap-northeast-1.rds.amazonaws.com"),
+	}
+}
+
+func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
+	c, ok := f.clusters[str(p["DBClusterIdentifier"])]
+	if !ok {
+		return sdkError("rds", "DbClusterNotFoundException", "DBCluster "+str(p["DBClusterIdentifier"])+" not found.")
+	}
+	if p["ManageMasterUserPassword"] == true {
+		key := str(p["MasterUserSecretKmsKeyId"])
+		c.MasterUserSecret = &rdstypes.MasterUserSecret{
+			SecretArn: aws.String(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!cluster-%s", f.p.Region, testAccount, *c.DBClusterIdentifier)),
+			KmsKeyId:  aws.String(key), SecretStatus: aws.String("creating"),
+		}
+	}
+	if sc, ok := p["ServerlessV2ScalingConfiguration"].(map[string]any); ok {
+		minC, _ := sc["MinCapacity"].(float64)
+		maxC, _ := sc["MaxCapacity"].(float64)
+		c.ServerlessV2ScalingConfiguration = &rdstypes.ServerlessV2ScalingConfigurationInfo{MinCapacity: aws.Float64(minC), MaxCapacity: aws.Float64(maxC)}
+	}
+	return sfntest.Response{Result: map[string]any{"DBCluster": map[string]any{
+		"DBClusterIdentifier": *c.DBClusterIdentifier, "DBClusterArn": *c.DBClusterArn, "Status": "modifying",
+		"Engine": *c.Engine, "KmsKeyId": *c.KmsKeyId, "StorageEncrypted": true,
+	}}}
+}
+
+func (f *fakeAWS) createDBInstance(p map[string]any) sfntest.Response {
+	id, clusterID := str(p["DBInstanceIdentifier"]), str(p["DBClusterIdentifier"])
+	c, ok := f.clusters[clusterID]
+	if !ok {
+		return sdkError("rds", "DbClusterNotFoundException", "DBCluster "+clusterID+" not found.")
+	}
+	if _, dup := f.instances[id]; dup {
+		return sdkError("rds", "DbInstanceAlreadyExistsException", "DB instance already exists")
+	}
+	if str(p["Engine"]) != *c.Engine {
+		return sdkError("rds", "InvalidParameterCombinationException", "engine differs from the cluster's")
+	}
+	inst := &fakeInstance{DBInstance: rdstypes.DBInstance{
+		DBInstanceIdentifier: aws.String(id), DBClusterIdentifier: aws.String(clusterID),
+		DBInstanceArn:   aws.String(fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", f.p.Region, testAccount, id)),
+		DBInstanceClass: aws.String(str(p["DBInstanceClass"])), Engine: aws.String(str(p["Engine"])),
+		DBInstanceStatus: aws.String("creating"),
+	}}
+	f.instances[id] = inst
+	c.DBClusterMembers = append(c.DBClusterMembers, rdstypes.DBClusterMember{DBInstanceIdentifier: aws.String(id), IsClusterWriter: aws.Bool(len(c.DBClusterMembers) == 0)})
+	return sfntest.Response{Result: map[string]any{"DBInstance": instanceJSON(inst.DBInstance)}}
+}
+
+func instanceJSON(i rdstypes.DBInstance) map[string]any {
+	return map[string]any{
+		"DBInstanceIdentifier": *i.DBInstanceIdentifier, "DBInstanceArn": *i.DBInstanceArn,
+		"DBClusterIdentifier": *i.DBClusterIdentifier, "DBInstanceClass": *i.DBInstanceClass,
+		"Engine": *i.Engine, "DBInstanceStatus": *i.DBInstanceStatus,
+	}
+}
+
+func (f *fakeAWS) advance(inst *fakeInstance) {
+	if s := *inst.DBInstanceStatus; s == "available" || s == "failed" || strings.HasPrefix(s, "incompatible-") {
+		return
+	}
+	inst.DBInstanceStatus = aws.String(f.instanceStatuses[min(inst.polls, len(f.instanceStatuses)-1)])
+	inst.polls++
+}
+
+func (f *fakeAWS) describeDBInstances(p map[string]any) sfntest.Response {
+	inst, ok := f.instances[str(p["DBInstanceIdentifier"])]
+	if !ok {
+		return sdkError("rds", "DbInstanceNotFoundException", "DBInstance "+str(p["DBInstanceIdentifier"])+" not found.")
+	}
+	f.advance(inst)
+	return sfntest.Response{Result: map[string]any{"DBInstances": []any{instanceJSON(inst.DBInstance)}}}
+}
+
+func (f *fakeAWS) enableHTTPEndpoint(p map[string]any) sfntest.Response {
+	for _, c := range f.clusters {
+		if *c.DBClusterArn == str(p["ResourceArn"]) {
+			c.HttpEndpointEnabled = aws.Bool(true)
+			return sfntest.Response{Result: map[string]any{"ResourceArn": *c.DBClusterArn, "HttpEndpointEnabled": true}}
+		}
+	}
+	return sdkError("rds", "DbClusterNotFoundException", "no cluster "+str(p["ResourceArn"]))
+}
+
+func (f *fakeAWS) putParameter(p map[string]any) sfntest.Response {
+	if t := str(p["Type"]); t != "" && !slices.Contains([]string{"String", "StringList", "SecureString"}, t) {
+		f.problem("PutParameter Type %q is not a ParameterType", t)
+	}
+	name := str(p["Name"])
+	if len(f.parameters[name]) > 0 && p["Overwrite"] != true {
+		return sdkError("ssm", "ParameterAlreadyExistsException", "The parameter already exists.")
+	}
+	f.parameters[name] = append(f.parameters[name], str(p["Value"]))
+	return sfntest.Response{Result: map[string]any{"Version": len(f.parameters[name]), "Tier": "Standard"}}
+}
+
+func (f *fakeAWS) updateService(p map[string]any) sfntest.Response {
+	cluster, service := str(p["cluster"]), str(p["service"])
+	if cluster != f.p.EcsClusterArn {
+		return sdkError("ecs", "ClusterNotFoundException", "Cluster not found.")
+	}
+	if service != f.p.EcsServiceName {
+		return sdkError("ecs", "ServiceNotFoundException", "Service not found.")
+	}
+	arn := strings.Replace(cluster, ":cluster/", ":service/", 1) + "/" + service
+	f.deployed = append(f.deployed, arn)
+	return sfntest.Response{Result: map[string]any{"service": map[string]any{
+		"serviceArn": arn, "serviceName": service, "clusterArn": cluster, "status": "ACTIVE",
+	}}}
+}
+
+func (f *fakeAWS) publish(r sfntest.Request) sfntest.Response {
+	var msg map[string]any
+	if err := json.Unmarshal([]byte(str(r.Params["Message"])), &msg); err != nil {
+		f.problem("%s: message is not JSON: %v", r.State, err)
+	}
+	f.published = append(f.published, publishedMessage{State: r.State, Subject: str(r.Params["Subject"]), Message: msg})
+	if str(r.Params["TopicArn"]) != f.p.TopicArn {
+		return sdkError("sns", "NotFoundException", "Topic does not exist")
+	}
+	if r.WaitForTaskToken {
+		return f.approval
+	}
+	return sfntest.Response{Result: map[string]any{"MessageId": fmt.Sprintf("msg-%d", len(f.published))}}
+}
+
+// fakeBackup is the AWS Backup API restorepick sees.
+type fakeBackup struct{ f *fakeAWS }
+
+func (b fakeBackup) DescribeRecoveryPoint(_ context.Context, in *backup.DescribeRecoveryPointInput, _ ...func(*backup.Options)) (*backup.DescribeRecoveryPointOutput, error) {
+	rp, ok := b.f.recoveryPoint(aws.ToString(in.RecoveryPointArn))
+	if !ok || "arn:aws:backup:ap-northeast-1:"+aws.ToString(in.BackupVaultAccountId)+":backup-vault:"+aws.ToString(in.BackupVaultName) != bunkerVault {
+		return nil, &backuptypes.ResourceNotFoundException{Message: aws.String("recovery point not found")}
+	}
+	return &backup.DescribeRecoveryPointOutput{
+		RecoveryPointArn: aws.String(rp.arn), ResourceArn: aws.String(rp.resourceArn), ResourceType: aws.String(rp.resourceType),
+		Status: rp.status, CreationDate: aws.Time(rp.created), BackupVaultArn: aws.String(bunkerVault),
+	}, nil
+}
+
+func (b fakeBackup) ListRecoveryPointsByBackupVault(_ context.Context, in *backup.ListRecoveryPointsByBackupVaultInput, _ ...func(*backup.Options)) (*backup.ListRecoveryPointsByBackupVaultOutput, error) {
+	var out []backuptypes.RecoveryPointByBackupVault
+	for _, rp := range b.f.recoveryPoints {
+		if in.ByResourceType != nil && *in.ByResourceType != rp.resourceType {
+			continue
+		}
+		out = append(out, backuptypes.RecoveryPointByBackupVault{
+			RecoveryPointArn: aws.String(rp.arn), ResourceArn: aws.String(rp.resourceArn), ResourceType: aws.String(rp.resourceType),
+			Status: rp.status, CreationDate: aws.Time(rp.created), BackupVaultArn: aws.String(bunkerVault),
+		})
+	}
+	return &backup.ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: out}, nil
+}
+
+func (b fakeBackup) GetRecoveryPointRestoreMetadata(_ context.Context, in *backup.GetRecoveryPointRestoreMetadataInput, _ ...func(*backup.Options)) (*backup.GetRecoveryPointRestoreMetadataOutput, error) {
+	if _, ok := b.f.recoveryPoint(aws.ToString(in.RecoveryPointArn)); !ok {
+		return nil, &backuptypes.ResourceNotFoundException{Message: aws.String("recovery point not found")}
+	}
+	return &backup.GetRecoveryPointRestoreMetadataOutput{RestoreMetadata: map[string]string{"Engine": b.f.p.Engine}}, nil
+}
+
+// fakeRDS is the RDS API restoreverify sees.
+type fakeRDS struct{ f *fakeAWS }
+
+func (r fakeRDS) DescribeDBClusters(_ context.Context, in *rds.DescribeDBClustersInput, _ ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error) {
+	c, ok := r.f.clusters[aws.ToString(in.DBClusterIdentifier)]
+	if !ok {
+		return nil, &rdstypes.DBClusterNotFoundFault{Message: aws.String("not found")}
+	}
+	return &rds.DescribeDBClustersOutput{DBClusters: []rdstypes.DBCluster{*c}}, nil
+}
+
+func (r fakeRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	inst, ok := r.f.instances[aws.ToString(in.DBInstanceIdentifier)]
+	if !ok {
+		return nil, &rdstypes.DBInstanceNotFoundFault{Message: aws.String("not found")}
+	}
+	return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{inst.DBInstance}}, nil
+}
+
+// fakeData is the RDS Data API: it answers when the cluster has the Data API
+// enabled and the secret is the cluster's managed one.
+type fakeData struct{ f *fakeAWS }
+
+func (d fakeData) ExecuteStatement(_ context.Context, in *rdsdata.ExecuteStatementInput, _ ...func(*rdsdata.Options)) (*rdsdata.ExecuteStatementOutput, error) {
+	for _, c := range d.f.clusters {
+		if *c.DBClusterArn != aws.ToString(in.ResourceArn) {
+			continue
+		}
+		if !aws.ToBool(c.HttpEndpointEnabled) {
+			return nil, errors.New("BadRequestException: HttpEndpoint is not enabled")
+		}
+		if c.MasterUserSecret == nil || aws.ToString(c.MasterUserSecret.SecretArn) != aws.ToString(in.SecretArn) {
+			return nil, errors.New("BadRequestException: secret does not match the cluster")
+		}
+		return &rdsdata.ExecuteStatementOutput{}, nil
+	}
+	return nil, errors.New("BadRequestException: no such cluster")
+}

@@ -1,0 +1,160 @@
+// Executes one Step Functions state machine with aws-local-stepfunctions on a
+// virtual clock, asking the caller (the Go test harness, internal/sfntest)
+// to answer every Task state.
+//
+// Protocol: JSON lines.
+//   stdin, line 1: {"definition": {...}, "input": any, "context": {...},
+//                   "startTime": "2026-01-01T00:00:00Z"}
+//   stdout:        {"kind":"task","state":S,"resource":R,"input":X,"time":T}
+//   stdin:         {"result":X} | {"error":E,"cause":C}, optionally with
+//                  "afterSeconds":N (the answer arrives N virtual seconds later)
+//                  or {"hang":true} (no answer ever: a task token nobody sends)
+//   stdout, last:  {"kind":"end","status":"SUCCEEDED"|"FAILED"|"TIMED_OUT",
+//                   "output":X,"error":E,"cause":C,"time":T,"states":[...]}
+//
+// What is virtual: Date, setTimeout/clearTimeout and setInterval are replaced
+// by @sinonjs/fake-timers, so Wait states, Retry intervals, Task
+// TimeoutSeconds and the machine's TimeoutSeconds cost no real time; the
+// clock only moves when the interpreter has nothing left to do but wait.
+// Task answers are read synchronously, so no virtual time passes while the
+// harness computes them.
+//
+// Node 20: aws-local-stepfunctions 3.0.0 declares node >= 22 because it calls
+// Promise.withResolvers (ES2024). core-js provides exactly that function on
+// Node 20; nothing else of the interpreter needs Node 22 (see
+// docs/decisions/0013-executing-state-machines-in-tests.md).
+import "core-js/actual/promise/with-resolvers.js";
+import fs from "node:fs";
+import FakeTimers from "@sinonjs/fake-timers";
+
+const { StateMachine } = await import("aws-local-stepfunctions");
+
+// Without it every Task would fail with a TypeError the state machine's
+// Catch would route like an AWS error: refuse to run instead.
+if (typeof Promise.withResolvers !== "function") {
+  process.stderr.write("Promise.withResolvers is missing: core-js did not load\n");
+  process.exit(3);
+}
+
+let pending = Buffer.alloc(0);
+
+function readLine() {
+  const chunk = Buffer.alloc(65536);
+  for (;;) {
+    const nl = pending.indexOf(10);
+    if (nl >= 0) {
+      const line = pending.subarray(0, nl).toString("utf8");
+      pending = pending.subarray(nl + 1);
+      return line;
+    }
+    let n;
+    try {
+      n = fs.readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if (e.code === "EAGAIN") continue;
+      throw e;
+    }
+    if (n === 0) throw new Error("stdin closed before a complete line");
+    pending = Buffer.concat([pending, chunk.subarray(0, n)]);
+  }
+}
+
+function writeLine(v) {
+  fs.writeSync(1, JSON.stringify(v) + "\n");
+}
+
+const scenario = JSON.parse(readLine());
+
+// Where aws-local-stepfunctions 3.0.0 differs from AWS Step Functions, the
+// definition is normalised to an equivalent one (same meaning in ASL):
+//  - "ResultPath": "$" (the default: the result replaces the input) is
+//    mishandled by the interpreter, so it is removed;
+//  - a Task without TimeoutSeconds times out after 60 s in the interpreter
+//    but after 99999999 s in AWS, so the AWS default is written out.
+for (const st of Object.values(scenario.definition.States)) {
+  if (st.ResultPath === "$") delete st.ResultPath;
+  if (st.Type === "Task" && st.TimeoutSeconds === undefined && st.TimeoutSecondsPath === undefined) {
+    st.TimeoutSeconds = 99999999;
+  }
+}
+const clock = FakeTimers.install({
+  now: Date.parse(scenario.startTime ?? "2026-01-01T00:00:00Z"),
+  toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+});
+
+function taskError(name, cause) {
+  const e = new Error(cause ?? "");
+  e.name = name;
+  return e;
+}
+
+const handlers = {};
+for (const [name, st] of Object.entries(scenario.definition.States)) {
+  if (st.Type !== "Task") continue;
+  handlers[name] = async (input) => {
+    writeLine({ kind: "task", state: name, resource: st.Resource, input, time: new Date().toISOString() });
+    const answer = JSON.parse(readLine());
+    if (answer.hang) {
+      return new Promise(() => {});
+    }
+    if (answer.afterSeconds) {
+      await new Promise((resolve) => setTimeout(resolve, answer.afterSeconds * 1000));
+    }
+    if (answer.error) throw taskError(answer.error, answer.cause);
+    return answer.result;
+  };
+}
+
+const machine = new StateMachine(scenario.definition, {
+  validationOptions: { checkPaths: true, checkArn: true },
+});
+const execution = machine.run(scenario.input ?? {}, {
+  context: scenario.context ?? {},
+  overrides: { taskResourceLocalHandlers: handlers },
+});
+
+const states = [];
+(async () => {
+  for await (const ev of execution.eventLogs) {
+    if (ev.type === "StateEntered") states.push(ev.state.name);
+  }
+})().catch(() => {});
+
+let end = null;
+execution.result.then(
+  (output) => {
+    end = { status: "SUCCEEDED", output };
+  },
+  (err) => {
+    if (err.name === "ExecutionTimeoutError") {
+      end = { status: "TIMED_OUT", error: "States.Timeout", cause: err.message };
+    } else if (err.name === "ExecutionAbortedError") {
+      end = { status: "ABORTED" };
+    } else {
+      const c = err.cause ?? err;
+      end = { status: "FAILED", error: c.name, cause: c.message };
+    }
+  },
+);
+
+// Drive the virtual clock: let every promise settle (tickAsync(0) also
+// yields to the real event loop), then jump to the next timer. An execution
+// with no timer left and no result is stuck, which the harness reports.
+for (let steps = 0; ; steps++) {
+  await clock.tickAsync(0);
+  if (end !== null) break;
+  if (clock.countTimers() === 0) {
+    end = { status: "STUCK", error: "Harness.Stuck", cause: "no timer left and no result" };
+    break;
+  }
+  if (steps > 1000000) {
+    end = { status: "STUCK", error: "Harness.Loop", cause: "more than a million clock steps" };
+    break;
+  }
+  await clock.nextAsync();
+}
+// Let the event log catch up before reporting the states entered.
+for (let i = 0; i < 10; i++) await clock.tickAsync(0);
+writeLine({ kind: "end", ...end, time: new Date().toISOString(), states });
+clock.uninstall();
+process.exit(0);
