@@ -14,7 +14,8 @@ import (
 // With the shipped stack files: the ARN the workload plan copies to is the
 // ARN of the vault the bunker stack creates, the copy retention fits that
 // vault's bounds, the bunker shares with the restore stack's account, and
-// the restore stack accepts the bunker's share and tests from its vault.
+// the restore stack receives the bunker's share (accepting it only when RAM
+// sharing with Organizations is off) and tests from its vault.
 func TestCrossStackBackupWiring(t *testing.T) {
 	wg, _, err := fincheck.PreviewStack("..", "workload", "")
 	require.NoError(t, err)
@@ -43,14 +44,24 @@ func TestCrossStackBackupWiring(t *testing.T) {
 	principal := testkit.One(t, bg, "aws:ram/principalAssociation:PrincipalAssociation")
 	assert.Equal(t, restore.AccountID, principal.Inputs["principal"])
 
+	// Shipped: one organization with RAM sharing enabled, so the share
+	// arrives without an invitation and nothing is accepted.
+	assert.Empty(t, rg.OfType("aws:ram/resourceShareAccepter:ResourceShareAccepter"))
+	ref := testkit.One(t, rg, "pulumi:pulumi:StackReference")
+	assert.Equal(t, "organization/fintech-resilience/bunker", ref.Inputs["name"])
+
+	// RAM sharing with Organizations off: the invitation is accepted, for
+	// the bunker's share, read through the stack reference.
 	share := testkit.One(t, bg, "aws:ram/resourceShare:ResourceShare")
 	shareArn, ok := share.Output("arn")
 	require.True(t, ok)
-	accepter := testkit.One(t, rg, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
+	ag, _, err := fincheck.PreviewStack("..", "restore", editedStackFile(t, "restore",
+		"ramSharingWithOrganization: true", "ramSharingWithOrganization: false"))
+	require.NoError(t, err)
+	accepter := testkit.One(t, ag, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
 	assert.Equal(t, shareArn, accepter.Inputs["shareArn"])
-	ref := testkit.One(t, rg, "pulumi:pulumi:StackReference")
-	assert.Equal(t, "acme/fintech-resilience/bunker", ref.Inputs["name"])
-	assert.Equal(t, []string{ref.URN}, accepter.PropertyDependencies["shareArn"])
+	aref := testkit.One(t, ag, "pulumi:pulumi:StackReference")
+	assert.Equal(t, []string{aref.URN}, accepter.PropertyDependencies["shareArn"])
 
 	testPlan := testkit.One(t, rg, "aws:backup/restoreTestingPlan:RestoreTestingPlan")
 	sel := graph.Map(testPlan.Inputs["recoveryPointSelection"])

@@ -9,7 +9,8 @@
 //   - Its access policy allows backup:CopyIntoBackupVault to the configured
 //     workload account(s) and nothing else.
 //   - Vault events (copy and restore outcomes, recovery point changes) go to
-//     an SNS topic encrypted with a customer-managed key.
+//     an SNS topic encrypted with a customer-managed key, which EventBridge
+//     and CloudWatch may publish to as well (TopicArn, for vaultwatch).
 //   - The vault is shared through AWS RAM with the restore account(s) only,
 //     external principals off: the only way the restore account reaches the
 //     backups. Nobody logs into the bunker to restore.
@@ -179,7 +180,9 @@ func NewAirGappedVault(ctx *pulumi.Context, name string, args *Args, opts ...pul
 	topic, err := notifytopic.NewTopic(ctx, name+"-notifications", &notifytopic.Args{
 		AccountID:  args.AccountID,
 		KeyArn:     args.NotificationKeyArn,
-		Publishers: []string{"backup.amazonaws.com"},
+		// EventBridge and CloudWatch deliver the tamper alerts and the
+		// missing-copy alarm (components/vaultwatch) to the same topic.
+		Publishers: []string{"backup.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"},
 		Emails:     args.NotificationEmails,
 	}, parent)
 	if err != nil {

@@ -16,7 +16,8 @@
 //     every resource a component tags is protected without touching the plan.
 //   - Vault notifications and an EventBridge rule for failed, aborted or
 //     expired backup, copy and restore jobs, to an SNS topic encrypted with a
-//     customer-managed key.
+//     customer-managed key; CloudWatch alarms may publish to it too
+//     (TopicArn, for vaultwatch).
 package backupprotection
 
 import (
@@ -282,7 +283,7 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 
 	topic, err := notifytopic.NewTopic(ctx, name+"-alerts", &notifytopic.Args{
 		AccountID: args.AccountID, KeyArn: args.NotificationKeyArn,
-		Publishers: []string{"backup.amazonaws.com", "events.amazonaws.com"},
+		Publishers: []string{"backup.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"},
 		Emails:     args.NotificationEmails,
 	}, parent)
 	if err != nil {

@@ -262,7 +262,7 @@ func TestAlertsGoToTheEncryptedTopic(t *testing.T) {
 	// Backup (vault notifications) and EventBridge may publish.
 	pol := parsePolicy(t, testkit.One(t, g, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"])
 	require.Len(t, pol.Statement, 1)
-	assert.ElementsMatch(t, []any{"backup.amazonaws.com", "events.amazonaws.com"}, pol.Statement[0].Principal["Service"])
+	assert.ElementsMatch(t, []any{"backup.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"}, pol.Statement[0].Principal["Service"])
 	sub := testkit.One(t, g, "aws:sns/topicSubscription:TopicSubscription")
 	assert.Equal(t, "oncall@example.com", sub.Inputs["endpoint"])
 }

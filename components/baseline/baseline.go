@@ -8,10 +8,18 @@
 // given), EBS encryption by default with that customer-managed key, so no
 // volume falls back to the AWS-managed key; and the account-wide S3 public
 // access block. The bunker runs no compute and so gets no EBS setting.
+//
+// An account has at most one GuardDuty detector per region. When the account
+// already has one (an organization that auto-enables GuardDuty creates it in
+// every member account), ExistingDetectorID adopts it: the detector is
+// imported, never deleted by this stack (retained on delete), and its
+// protection plans are left to whoever created it (the organization's
+// delegated administrator manages them for members).
 package baseline
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
@@ -42,6 +50,8 @@ var knownFeatures = map[string]bool{
 	"EKS_AUDIT_LOGS": true, "EKS_RUNTIME_MONITORING": true,
 }
 
+var detectorIDRE = regexp.MustCompile(`^[a-z0-9]{32}$`)
+
 // Args configures the baseline.
 type Args struct {
 	// FindingPublishingFrequency is FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS.
@@ -50,6 +60,9 @@ type Args struct {
 	Features []string
 	// EbsKeyArn, when set, becomes the account's default EBS encryption key.
 	EbsKeyArn pulumi.StringInput
+	// ExistingDetectorID adopts this account's existing GuardDuty detector
+	// (imported and retained) instead of creating one.
+	ExistingDetectorID string
 }
 
 // AccountBaseline is the account-wide settings.
@@ -65,6 +78,9 @@ func (a *Args) validate() error {
 	case "FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS":
 	default:
 		return fmt.Errorf("FindingPublishingFrequency %q is not FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS", a.FindingPublishingFrequency)
+	}
+	if a.ExistingDetectorID != "" && !detectorIDRE.MatchString(a.ExistingDetectorID) {
+		return fmt.Errorf("ExistingDetectorID %q is not a GuardDuty detector id (32 lower-case letters or digits)", a.ExistingDetectorID)
 	}
 	seen := map[string]bool{}
 	for _, f := range a.Features {
@@ -100,10 +116,15 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return nil, fmt.Errorf("baseline %s: register: %w", name, err)
 	}
 	parent := pulumi.Parent(b)
+	detOpts := []pulumi.ResourceOption{parent}
+	if args.ExistingDetectorID != "" {
+		detOpts = append(detOpts, pulumi.Import(pulumi.ID(args.ExistingDetectorID)), pulumi.RetainOnDelete(true))
+		features = nil // the detector's owner manages its protection plans
+	}
 	det, err := guardduty.NewDetector(ctx, name+"-guardduty", &guardduty.DetectorArgs{
 		Enable:                     pulumi.Bool(true),
 		FindingPublishingFrequency: pulumi.String(args.FindingPublishingFrequency),
-	}, parent)
+	}, detOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("baseline %s: guardduty detector: %w", name, err)
 	}

@@ -154,3 +154,25 @@ func TestFeatureSlug(t *testing.T) {
 	assert.Equal(t, "runtime-monitoring", featureSlug(FeatureRuntimeMonitoring))
 	assert.Equal(t, "s3-data-events", featureSlug(FeatureS3DataEvents))
 }
+
+// An existing detector is adopted: imported by id, no second detector, no
+// features managed here.
+func TestAdoptsExistingDetector(t *testing.T) {
+	const id = "12abc34d567e8fa901bc2d34e56789f0"
+	g := run(t, &Args{FindingPublishingFrequency: "SIX_HOURS", ExistingDetectorID: id})
+	dets := g.OfType(tDetector)
+	require.Len(t, dets, 1)
+	assert.Equal(t, id, dets[0].ID, "imported, not created")
+	assert.Equal(t, true, in(dets[0], "enable"))
+	assert.Empty(t, g.OfType(tFeature), "the detector's owner manages its protection plans")
+	assert.Len(t, g.OfType(tPAB), 1)
+}
+
+func TestRejectsMalformedDetectorID(t *testing.T) {
+	_, err := preview.Run(func(ctx *pulumi.Context) error {
+		_, err := NewAccountBaseline(ctx, "base", &Args{FindingPublishingFrequency: "SIX_HOURS", ExistingDetectorID: "abc"})
+		return err
+	}, testkit.Options())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `ExistingDetectorID "abc"`)
+}

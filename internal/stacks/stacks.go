@@ -5,6 +5,7 @@ package stacks
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -19,6 +20,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/restoretesting"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
+	"github.com/fintech-resilience/fintech-resilience/components/vaultwatch"
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -96,6 +98,7 @@ func common(ctx *pulumi.Context, cfg *config.Config) (*keyring.KeyRing, error) {
 	if _, err := baseline.NewAccountBaseline(ctx, "baseline", &baseline.Args{
 		FindingPublishingFrequency: cfg.GuardDutyFrequency,
 		EbsKeyArn:                  ebsKey,
+		ExistingDetectorID:         cfg.Prerequisites.GuardDutyDetectorID,
 	}); err != nil {
 		return nil, err
 	}
@@ -188,6 +191,13 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("backupVaultArn", bp.VaultArn)
 	ctx.Export("backupPlanArn", bp.PlanArn)
 	ctx.Export("bunkerCopyVaultArn", copyVault.ToStringOutput())
+	if _, err := vaultwatch.NewVaultWatch(ctx, "backup-watch", &vaultwatch.Args{
+		AccountID: cfg.AccountID, TopicArn: bp.TopicArn,
+		CopyVaultName:  vaultNameOf(copyVault),
+		CopyAlarmHours: workloadCopyAlarmHours(b), RunbookURL: BunkerAlertsRunbook,
+	}); err != nil {
+		return err
+	}
 
 	dataKey, err := keys.Key(KeyData)
 	if err != nil {
@@ -218,6 +228,9 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	for _, label := range sortedLabels(app.ClientSecurityGroups) {
 		if err := db.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+		if err := db.RequireClient(ctx, label, app.Clients[label]); err != nil {
 			return err
 		}
 	}
@@ -348,7 +361,43 @@ func bunker(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	ctx.Export(OutputAirGappedVaultArn, vault.VaultArn)
 	ctx.Export(OutputResourceShareArn, vault.ResourceShareArn)
+	// The bunker watches itself: tampering and missing copies go to the
+	// vault's CMK-encrypted topic.
+	if _, err := vaultwatch.NewVaultWatch(ctx, "bunker-watch", &vaultwatch.Args{
+		AccountID: cfg.AccountID, TopicArn: vault.TopicArn, WatchResourceShares: true,
+		CopyVaultName:  pulumi.String(cfg.Bunker.VaultName),
+		CopyAlarmHours: cfg.Bunker.CopyAlarmHours, RunbookURL: BunkerAlertsRunbook,
+	}); err != nil {
+		return err
+	}
 	return nil
+}
+
+// BunkerAlertsRunbook is where every tamper alert and missing-copy alarm
+// points: what each alert means and what to do.
+const BunkerAlertsRunbook = "docs/runbooks/bunker-alerts.md"
+
+// vaultNameOf is the vault name in a backup vault ARN
+// (arn:aws:backup:<region>:<account>:backup-vault:<name>).
+func vaultNameOf(arn pulumi.StringInput) pulumi.StringOutput {
+	return arn.ToStringOutput().ApplyT(func(a string) string {
+		return a[strings.LastIndex(a, ":")+1:]
+	}).(pulumi.StringOutput)
+}
+
+// workloadCopyAlarmHours is how long the workload may go without a
+// completed copy: a daily schedule's 24 hours, plus the completion window,
+// plus 4 hours for the copy itself; a schedule that is not daily gets the
+// longest window CloudWatch evaluates (7 days).
+func workloadCopyAlarmHours(b *config.Backup) int {
+	const week = 168
+	fields := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(b.Schedule, "cron("), ")"))
+	daily := len(fields) == 6 && !strings.ContainsAny(fields[1], ",/-*") &&
+		(fields[2] == "*" || fields[2] == "?") && (fields[4] == "*" || fields[4] == "?")
+	if !daily {
+		return week
+	}
+	return min(24+(b.CompletionWindowMins+59)/60+4, week)
 }
 
 func restore(ctx *pulumi.Context, cfg *config.Config) error {
@@ -404,6 +453,8 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	// at it (through the SSM parameter the workflow owns).
 	fw, err := dbfirewall.NewDatabaseFirewall(ctx, "restored-db", &dbfirewall.Args{
 		VpcID: vpc.VpcID, Port: cfg.Network.DatabasePort,
+		// The restore workflow restores into the isolated subnets.
+		SubnetIDs: vpc.IsolatedSubnetIDs,
 	})
 	if err != nil {
 		return err
@@ -425,6 +476,9 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	for _, label := range sortedLabels(app.ClientSecurityGroups) {
 		if err := fw.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+		if err := fw.RequireClient(ctx, label, app.Clients[label]); err != nil {
 			return err
 		}
 	}

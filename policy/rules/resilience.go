@@ -183,17 +183,28 @@ func selects(g *graph.Graph, sel, cluster *graph.Resource, clusterArn string, ta
 	return false
 }
 
-// copiesOffAccount reports whether a plan rule copies to a vault that is
-// not one of this stack's vaults and, where accounts are known, lives in
-// another account.
+// copiesOffAccount reports whether a plan rule copies to a vault in another
+// account than the cluster's, decided by the account in the destination
+// vault's ARN (a vault declared in this program through a provider for
+// another account is still another account). When the cluster's account is
+// not known, the account of this stack's own vaults stands in for it; when
+// neither is known, a destination that is not one of this stack's vaults
+// counts.
 func copiesOffAccount(g *graph.Graph, plan *graph.Resource, localArn string) bool {
+	localAccount := arnAccount(localArn)
 	localVaults := map[string]bool{}
 	for _, v := range g.OfType(typeVault, typeLAGVault) {
 		if a, ok := v.Output("arn"); ok {
 			localVaults[graph.Str(a)] = true
 		}
 	}
-	localAccount := arnAccount(localArn)
+	if localAccount == "" {
+		for _, v := range g.Refs(plan, "rules", typeVault) {
+			if a, ok := v.Output("arn"); ok {
+				localAccount = arnAccount(graph.Str(a))
+			}
+		}
+	}
 	rules, known := plan.Input("rules")
 	if !known {
 		return true // decided at apply time; the stack test covers the config
@@ -206,10 +217,14 @@ func copiesOffAccount(g *graph.Graph, plan *graph.Resource, localArn string) boo
 			}
 			arn := graph.Str(dest)
 			acct := arnAccount(arn)
-			if arn == "" || acct == "" || localVaults[arn] {
+			switch {
+			case acct == "":
 				continue
-			}
-			if localAccount == "" || acct != localAccount {
+			case localAccount != "":
+				if acct != localAccount {
+					return true
+				}
+			case !localVaults[arn]:
 				return true
 			}
 		}
