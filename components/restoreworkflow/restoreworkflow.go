@@ -387,6 +387,7 @@ func (b *builder) build(archives map[string]lambdabuild.Artifact) error {
 	a := b.a
 	topic, err := notifytopic.NewTopic(b.ctx, b.child("topic"), &notifytopic.Args{
 		AccountID: a.AccountID, KeyArn: a.NotificationKeyArn, Emails: a.NotificationEmails,
+		Publishers: []string{EventsPublisher},
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("topic: %w", err)
@@ -664,6 +665,9 @@ func (b *builder) stateMachine(restoreRole *iam.Role, topic *notifytopic.Topic) 
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rp}))
 	if err != nil {
 		return fmt.Errorf("state machine: %w", err)
+	}
+	if err := b.executionAlerts(machine); err != nil {
+		return err
 	}
 	b.w.StateMachine = machine
 	b.w.StateMachineArn = machine.Arn

@@ -84,7 +84,9 @@ func (m *Model) resolve(s *shape) *shape {
 		return &shape{Type: "string"}
 	}
 	if s.Type == "" {
-		s.Type = "string"
+		c := *s
+		c.Type = "string"
+		return &c
 	}
 	return s
 }
