@@ -86,7 +86,8 @@ type Request struct {
 	// ResourcePolicy is the resource's policy (key policy, topic policy,
 	// ...); nil: none.
 	ResourcePolicy json.RawMessage
-	// ResourcePolicyName names the resource policy in Decisive.
+	// ResourcePolicyName names the resource policy in Decisive
+	// ("resource-policy" when empty).
 	ResourcePolicyName string
 }
 
