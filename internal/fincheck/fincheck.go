@@ -1,10 +1,13 @@
 // Package fincheck is the offline checker behind cmd/fincheck: it previews
 // a stack under Pulumi mocks (the same program `pulumi up` runs), evaluates
 // the FinTech policy rules over the resulting graph or over exported state,
-// and writes text, JSON, SARIF or the FISC check sheet.
+// and writes text, JSON, SARIF or the FISC check sheet. The one online
+// command, preflight, checks a stack's real account read-only before the
+// first `pulumi up` (internal/preflight).
 //
-// Exit codes: 0 fine; 1 mandatory policy violations; 2 bad usage,
-// unreadable or invalid input (message on stderr).
+// Exit codes: 0 fine; 1 mandatory policy violations (preflight: a failed
+// check of the real account); 2 bad usage, unreadable or invalid input, or
+// unusable AWS credentials (message on stderr).
 package fincheck
 
 import (
@@ -37,6 +40,7 @@ const usage = `usage:
   fincheck preview --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json|sarif]
   fincheck analyze --state FILE [--format text|json|sarif]
   fincheck report  --format fisc [--dir DIR]
+  fincheck preflight --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json]
 `
 
 // Run executes one command and returns the exit code.
@@ -59,6 +63,8 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 		code, err = runAnalyze(args[1:], stdout)
 	case "report":
 		code, err = runReport(args[1:], stdout)
+	case "preflight":
+		code, err = runPreflight(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK
