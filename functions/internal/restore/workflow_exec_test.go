@@ -346,6 +346,7 @@ func TestExecTransientErrorInEveryTaskIsRetried(t *testing.T) {
 	sm, names := taskStates(t, workflowParams())
 	for _, state := range names {
 		t.Run(state, func(t *testing.T) {
+			t.Parallel()
 			errName := transientError(t, sm.States[state].(*asl.Task))
 			var mutate func(*fakeAWS)
 			wantStatus, wantCalls := "SUCCEEDED", happyCalls
@@ -389,6 +390,7 @@ func TestExecPersistentErrorInEveryTaskEndsInFailure(t *testing.T) {
 	approvalAt := slices.Index(happyCalls, rw.StateAwaitApproval)
 	for _, state := range names {
 		t.Run(state, func(t *testing.T) {
+			t.Parallel()
 			errName := transientError(t, sm.States[state].(*asl.Task))
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) {
 				f.faults[state] = fault{err: errName, cause: "persistent", n: -1}
