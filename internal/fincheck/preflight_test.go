@@ -38,7 +38,10 @@ func awsEnv(t *testing.T, endpoint string, withKeys bool) {
 }
 
 func bunkerWorld() fakeaws.World {
-	return fakeaws.World{Account: "222222222222", OrgID: "o-a1b2c3d4e5", CrossAccount: true, Bunker: "222222222222"}
+	return fakeaws.World{
+		Account: "222222222222", OrgID: "o-a1b2c3d4e5", CrossAccount: true, Bunker: "222222222222",
+		Trails: []fakeaws.Trail{{Name: "org-trail", HomeRegion: "ap-northeast-1", MultiRegion: true, Logging: true}},
+	}
 }
 
 func runFincheck(args ...string) (int, string, string) {

@@ -4,7 +4,9 @@
 // configured AWS Organization; cross-account backup and RAM sharing with
 // Organizations are as the configuration assumes; AWS Backup is opted in
 // for the resource types the plan protects; an existing GuardDuty detector
-// is adopted through configuration rather than duplicated; the bunker vault
+// is adopted through configuration rather than duplicated; a CloudTrail
+// trail logs in the region (the tamper alerts of components/vaultwatch
+// depend on it); the bunker vault
 // exists and is shared (restore); the CloudFront origin-facing prefix list
 // is the region's; and the quotas a first deployment hits (VPCs, Elastic
 // IPs for NAT) have room.
@@ -23,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
@@ -63,6 +66,10 @@ type (
 		DescribeVpcs(context.Context, *ec2.DescribeVpcsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcsOutput, error)
 		DescribeAddresses(context.Context, *ec2.DescribeAddressesInput, ...func(*ec2.Options)) (*ec2.DescribeAddressesOutput, error)
 	}
+	CloudTrailAPI interface {
+		DescribeTrails(context.Context, *cloudtrail.DescribeTrailsInput, ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error)
+		GetTrailStatus(context.Context, *cloudtrail.GetTrailStatusInput, ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error)
+	}
 	QuotasAPI interface {
 		GetServiceQuota(context.Context, *servicequotas.GetServiceQuotaInput, ...func(*servicequotas.Options)) (*servicequotas.GetServiceQuotaOutput, error)
 	}
@@ -77,6 +84,7 @@ type Clients struct {
 	GuardDuty     GuardDutyAPI
 	EC2           EC2API
 	Quotas        QuotasAPI
+	CloudTrail    CloudTrailAPI
 }
 
 // NewClients builds the clients from an SDK configuration (credentials,
@@ -86,7 +94,7 @@ func NewClients(cfg aws.Config) Clients {
 		STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg),
 		Backup: backup.NewFromConfig(cfg), RAM: ram.NewFromConfig(cfg),
 		GuardDuty: guardduty.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg),
-		Quotas: servicequotas.NewFromConfig(cfg),
+		Quotas: servicequotas.NewFromConfig(cfg), CloudTrail: cloudtrail.NewFromConfig(cfg),
 	}
 }
 
@@ -148,6 +156,7 @@ const (
 	CheckRAMSharing     = "ram-sharing"
 	CheckBunkerVault    = "bunker-vault"
 	CheckGuardDuty      = "guardduty-detector"
+	CheckTrail          = "cloudtrail-logging"
 	CheckPrefixList     = "cloudfront-prefix-list"
 	CheckQuotaVPCs      = "quota-vpcs"
 	CheckQuotaElasticIP = "quota-elastic-ips"
@@ -208,6 +217,9 @@ func Run(ctx context.Context, cfg *config.Config, c Clients) (Report, error) {
 			Message: "the workload account cannot read the bunker's vault (its access policy grants only backup:CopyIntoBackupVault); `fincheck preflight --stack bunker` checks the vault, and the missing-copy alarm watches the copies"})
 	}
 	add(checkGuardDuty(ctx, cfg, c.GuardDuty))
+	if cfg.Role == config.RoleWorkload || cfg.Role == config.RoleBunker {
+		add(checkTrail(ctx, cfg, c.CloudTrail))
+	}
 	if cfg.Network != nil {
 		if cfg.App != nil && cfg.App.APIMode == config.APIModeECS {
 			add(checkPrefixList(ctx, cfg, c.EC2))
@@ -540,4 +552,38 @@ func quotaResult(check, what string, used, need, limit int, service, code string
 			Fix:     fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s --desired-value %d (console: Service Quotas > AWS services), or release unused ones", service, code, used+need)}
 	}
 	return Result{Check: check, Status: Pass, Message: fmt.Sprintf("%s: %d in use + %d for this stack <= quota %d", what, used, need, limit)}
+}
+
+// checkTrail finds a trail that logs management events of this region:
+// EventBridge receives "AWS API Call via CloudTrail" events only while one
+// does, so without it the tamper alerts never fire.
+func checkTrail(ctx context.Context, cfg *config.Config, api CloudTrailAPI) Result {
+	const check = CheckTrail
+	out, err := api.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(true)})
+	if err != nil {
+		return apiFailure(check, "cloudtrail:DescribeTrails", err)
+	}
+	var stopped []string
+	for _, tr := range out.TrailList {
+		if !aws.ToBool(tr.IsMultiRegionTrail) && aws.ToString(tr.HomeRegion) != cfg.Region {
+			continue
+		}
+		name := aws.ToString(tr.Name)
+		st, err := api.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: tr.TrailARN})
+		switch {
+		case err != nil && aws.ToBool(tr.IsOrganizationTrail):
+			return Result{Check: check, Status: Pass, Message: fmt.Sprintf("organization trail %s covers %s (its status is readable only in the management account: confirm there that it is logging)", name, cfg.Region)}
+		case err != nil:
+			return apiFailure(check, "cloudtrail:GetTrailStatus", err)
+		case aws.ToBool(st.IsLogging):
+			return Result{Check: check, Status: Pass, Message: fmt.Sprintf("trail %s logs %s: the tamper alerts receive CloudTrail events", name, cfg.Region)}
+		}
+		stopped = append(stopped, name)
+	}
+	msg := fmt.Sprintf("no CloudTrail trail logs %s: EventBridge gets no \"AWS API Call via CloudTrail\" events, so the tamper alerts would never fire", cfg.Region)
+	if len(stopped) > 0 {
+		msg += fmt.Sprintf(" (trail %s exists but is stopped)", strings.Join(stopped, ", "))
+	}
+	return Result{Check: check, Status: Fail, Message: msg,
+		Fix: "start it (aws cloudtrail start-logging --name <trail>), or create an organization trail in the management account (CloudTrail console > Trails > Create trail > Enable for all accounts in my organization)"}
 }

@@ -44,6 +44,7 @@ func healthy(role config.Role) fakeaws.World {
 	w := fakeaws.World{
 		OrgID: "o-a1b2c3d4e5", CrossAccount: true, OptIn: map[string]bool{"Aurora": true, "RDS": true},
 		PrefixListID: "pl-58a04531", VPCs: 1, VPCMax: 5, EIPs: 0, EIPMax: 5, Bunker: bunkerAcct,
+		Trails: []fakeaws.Trail{{Name: "management-events", HomeRegion: "us-east-1", MultiRegion: true, Logging: true}},
 	}
 	switch role {
 	case config.RoleWorkload:
@@ -104,17 +105,20 @@ func TestEveryCheckPasses(t *testing.T) {
 	}{
 		{"workload", map[string]Status{
 			CheckCaller: Pass, CheckOrganization: Pass, CheckCrossAccount: Pass, CheckBackupOptIn: Pass,
-			CheckBunkerVault: Skip, CheckGuardDuty: Pass, CheckPrefixList: Pass, CheckQuotaVPCs: Pass, CheckQuotaElasticIP: Pass,
+			CheckBunkerVault: Skip, CheckGuardDuty: Pass, CheckTrail: Pass, CheckPrefixList: Pass, CheckQuotaVPCs: Pass, CheckQuotaElasticIP: Pass,
 		}, []string{
-			"backup GET /account-settings", "backup GET /global-settings", "ec2 DescribeAddresses",
+			"backup GET /account-settings", "backup GET /global-settings",
+			"cloudtrail DescribeTrails", "cloudtrail GetTrailStatus", "ec2 DescribeAddresses",
 			"ec2 DescribeManagedPrefixLists", "ec2 DescribeVpcs", "guardduty GET /detector",
 			"organizations DescribeOrganization", "servicequotas GetServiceQuota", "servicequotas GetServiceQuota",
 			"sts GetCallerIdentity",
 		}},
 		{"bunker", map[string]Status{
 			CheckCaller: Pass, CheckOrganization: Pass, CheckCrossAccount: Pass, CheckBunkerVault: Pass, CheckGuardDuty: Pass,
+			CheckTrail: Pass,
 		}, []string{
-			"backup GET /backup-vaults/fintech-bunker", "backup GET /global-settings", "guardduty GET /detector",
+			"backup GET /backup-vaults/fintech-bunker", "backup GET /global-settings",
+			"cloudtrail DescribeTrails", "cloudtrail GetTrailStatus", "guardduty GET /detector",
 			"organizations DescribeOrganization", "sts GetCallerIdentity",
 		}},
 		{"restore", map[string]Status{
@@ -188,6 +192,11 @@ func TestEveryCheckFails(t *testing.T) {
 		{"adopted detector differs", "restore", map[string]string{"guardDutyDetectorId": "12abc34d567e8fa901bc2d34e56789f0"},
 			func(w *fakeaws.World) { w.Detectors = []string{"99abc34d567e8fa901bc2d34e56789f0"} },
 			CheckGuardDuty, "the account's detector is 99abc34d567e8fa901bc2d34e56789f0", "guardDutyDetectorId: 99abc34d567e8fa901bc2d34e56789f0"},
+		{"trail stopped", "bunker", nil, func(w *fakeaws.World) { w.Trails[0].Logging = false },
+			CheckTrail, "trail management-events exists but is stopped", "aws cloudtrail start-logging"},
+		{"no trail for the region", "workload", nil, func(w *fakeaws.World) {
+			w.Trails = []fakeaws.Trail{{Name: "us-only", HomeRegion: "us-east-1", Logging: true}}
+		}, CheckTrail, "no CloudTrail trail logs ap-northeast-1", "Enable for all accounts in my organization"},
 		{"prefix list of another region", "workload", nil, func(w *fakeaws.World) { w.PrefixListID = "pl-3b927c52" },
 			CheckPrefixList, "but ap-northeast-1's", "cloudFrontOriginPrefixListId: pl-3b927c52"},
 		{"no origin-facing list", "restore", nil, func(w *fakeaws.World) { w.PrefixListID = "" },
@@ -238,6 +247,14 @@ func TestPassingVariants(t *testing.T) {
 		w.VaultType = lagType // after the first pulumi up
 		rep, _ := run(t, cfg, w)
 		assert.False(t, rep.Failed(), "%+v", rep.Results)
+	})
+	t.Run("organization trail seen from a member account", func(t *testing.T) {
+		cfg := loadStack(t, "workload", nil)
+		w := healthy(cfg.Role)
+		w.Trails = []fakeaws.Trail{{Name: "org-trail", HomeRegion: "us-east-1", MultiRegion: true, Organization: true, StatusDenied: true}}
+		rep, _ := run(t, cfg, w)
+		assert.False(t, rep.Failed(), "%+v", rep.Results)
+		assert.Contains(t, result(t, rep, CheckTrail).Message, "organization trail org-trail")
 	})
 	t.Run("no NAT, no Elastic IP", func(t *testing.T) {
 		cfg := loadStack(t, "workload", map[string]string{"natGateways": "none", "publicIngress": "true"})

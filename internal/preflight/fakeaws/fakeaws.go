@@ -38,6 +38,18 @@ type World struct {
 	EIPs, EIPMax int
 	// Bunker is the bunker account (sender and owner of the RAM share).
 	Bunker string
+	// Trails are the CloudTrail trails DescribeTrails lists.
+	Trails []Trail
+}
+
+// Trail is one CloudTrail trail.
+type Trail struct {
+	Name, HomeRegion          string
+	MultiRegion, Organization bool
+	Logging                   bool
+	// StatusDenied makes GetTrailStatus fail (an organization trail seen
+	// from a member account).
+	StatusDenied bool
 }
 
 // Server is the fake endpoint; URL is its base address.
@@ -84,7 +96,7 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "sts", "ec2":
 		form, _ := url.ParseQuery(string(body))
 		op = form.Get("Action")
-	case "organizations", "servicequotas":
+	case "organizations", "servicequotas", "cloudtrail":
 		op = r.Header.Get("X-Amz-Target")
 		op = op[strings.LastIndex(op, ".")+1:]
 	default:
@@ -167,6 +179,33 @@ func (f *Server) answer(w http.ResponseWriter, r *http.Request, call string, bod
 			})
 		}
 		writeJSON(w, rest, map[string]any{"resourceShareAssociations": assoc})
+	case "cloudtrail DescribeTrails":
+		list := []any{}
+		for _, tr := range wd.Trails {
+			list = append(list, map[string]any{
+				"Name": tr.Name, "TrailARN": "arn:aws:cloudtrail:" + tr.HomeRegion + ":" + wd.Account + ":trail/" + tr.Name,
+				"HomeRegion": tr.HomeRegion, "IsMultiRegionTrail": tr.MultiRegion, "IsOrganizationTrail": tr.Organization,
+				"S3BucketName": "trail-logs", "IncludeGlobalServiceEvents": true, "LogFileValidationEnabled": true,
+			})
+		}
+		writeJSON(w, json11, map[string]any{"trailList": list})
+	case "cloudtrail GetTrailStatus":
+		var in struct{ Name string }
+		_ = json.Unmarshal(body, &in)
+		for _, tr := range wd.Trails {
+			if strings.HasSuffix(in.Name, ":trail/"+tr.Name) {
+				if tr.StatusDenied {
+					w.Header().Set("Content-Type", json11)
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprint(w, `{"__type":"TrailNotFoundException","Message":"Unknown trail for this account"}`)
+					return
+				}
+				writeJSON(w, json11, map[string]any{"IsLogging": tr.Logging, "LatestDeliveryTime": 1.7e9})
+				return
+			}
+		}
+		f.t.Errorf("GetTrailStatus for unknown trail %q", in.Name)
+		http.Error(w, "unknown trail", http.StatusBadRequest)
 	case "guardduty GET /detector":
 		writeJSON(w, rest, map[string]any{"detectorIds": append([]string{}, wd.Detectors...)})
 	case "ec2 DescribeManagedPrefixLists":
