@@ -40,7 +40,7 @@ type Recovery struct {
 	// Organizations is enabled in the organization's management account.
 	// The bunker's share admits only accounts of its organization; with
 	// sharing enabled they get it without an invitation, without it they
-	// get an invitation that must be accepted (docs/decisions/0013).
+	// get an invitation that must be accepted (docs/decisions/0015).
 	RAMSharingWithOrganization bool
 	// AcceptShare creates the RAM share accepter: exactly when RAM sharing
 	// with AWS Organizations is off (an invitation exists to accept).
