@@ -390,10 +390,6 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("encryptedaurora %s: %w", name, err)
 	}
-	family, err := ParameterGroupFamily(args.Engine, args.EngineVersion)
-	if err != nil {
-		return nil, fmt.Errorf("encryptedaurora %s: %w", name, err) // checked by Validate
-	}
 	port := args.Port
 	if port == 0 {
 		port = DefaultPort(args.Engine)
@@ -468,17 +464,8 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		}
 	}
 
-	params := TLSParameters(args.Engine)
-	var paramArgs rds.ClusterParameterGroupParameterArray
-	for _, k := range sortedKeys(params) {
-		paramArgs = append(paramArgs, rds.ClusterParameterGroupParameterArgs{Name: pulumi.String(k), Value: pulumi.String(params[k])})
-	}
-	pg, err := rds.NewClusterParameterGroup(ctx, name+"-params", &rds.ClusterParameterGroupArgs{
-		Description: pulumi.String(fmt.Sprintf("Aurora %s: TLS required", id)),
-		Family:      pulumi.String(family),
-		Parameters:  paramArgs,
-		Tags:        tags,
-	}, parent)
+	posture := PostureFor(args.Engine)
+	pg, err := NewTLSParameterGroup(ctx, name+"-params", id, args.Engine, args.EngineVersion, tags, parent)
 	if err != nil {
 		return nil, wrap("parameter group", err)
 	}
@@ -521,18 +508,18 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		},
 		Port:                             pulumi.Int(port),
 		MasterUsername:                   pulumi.String(username),
-		ManageMasterUserPassword:         pulumi.Bool(true),
+		ManageMasterUserPassword:         pulumi.Bool(posture.ManagedMasterPassword),
 		MasterUserSecretKmsKeyId:         args.DataKeyArn,
 		StorageEncrypted:                 pulumi.Bool(true),
 		KmsKeyId:                         args.DataKeyArn,
 		DbSubnetGroupName:                subnets.Name,
 		VpcSecurityGroupIds:              pulumi.StringArray{sg.ID().ToStringOutput()},
 		DbClusterParameterGroupName:      pg.Name,
-		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-		EnabledCloudwatchLogsExports:     pulumi.ToStringArray(exports),
-		DeletionProtection:               pulumi.Bool(true),
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(posture.IAMDatabaseAuthentication),
+		EnabledCloudwatchLogsExports:     pulumi.ToStringArray(posture.LogExports),
+		DeletionProtection:               pulumi.Bool(posture.DeletionProtection),
 		BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
-		CopyTagsToSnapshot:               pulumi.Bool(true),
+		CopyTagsToSnapshot:               pulumi.Bool(posture.CopyTagsToSnapshot),
 		DeleteAutomatedBackups:           pulumi.Bool(false),
 		SkipFinalSnapshot:                pulumi.Bool(false),
 		FinalSnapshotIdentifier:          pulumi.String(id + "-final"),
@@ -565,9 +552,9 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 			DbSubnetGroupName:                  subnets.Name,
 			PubliclyAccessible:                 pulumi.Bool(false),
 			AutoMinorVersionUpgrade:            pulumi.Bool(true),
-			PerformanceInsightsEnabled:         pulumi.Bool(true),
+			PerformanceInsightsEnabled:         pulumi.Bool(posture.PerformanceInsights),
 			PerformanceInsightsKmsKeyId:        args.DataKeyArn,
-			PerformanceInsightsRetentionPeriod: pulumi.Int(PerformanceInsightsRetentionDays),
+			PerformanceInsightsRetentionPeriod: pulumi.Int(posture.PerformanceInsightsRetentionDays),
 			CopyTagsToSnapshot:                 pulumi.Bool(true),
 			// Readers in tier 1 fail over before any later ones; the
 			// writer created first is tier 0.

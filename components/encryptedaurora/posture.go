@@ -1,0 +1,74 @@
+package encryptedaurora
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Posture is the security posture EncryptedAurora guarantees for a cluster
+// of an engine. NewEncryptedAurora builds the workload cluster from it, and
+// the restore workflow (components/restoreworkflow) applies the same value
+// to every cluster it restores, so a restored cluster is the workload's twin
+// by construction, not by two lists kept in step by hand.
+type Posture struct {
+	Engine string
+	// IAMDatabaseAuthentication: the application logs in as an IAM database
+	// user (rds-db:connect), so a cluster without it locks the application out.
+	IAMDatabaseAuthentication bool
+	DeletionProtection        bool
+	CopyTagsToSnapshot        bool
+	// ManagedMasterPassword: the master password is generated and kept by
+	// RDS in Secrets Manager, encrypted with the data key.
+	ManagedMasterPassword bool
+	// LogExports are exported to CloudWatch log groups (LogExports).
+	LogExports []string
+	// ClusterParameters are set by the cluster parameter group
+	// (TLSParameters: TLS required).
+	ClusterParameters map[string]string
+	// PerformanceInsights on every instance, encrypted with the data key,
+	// kept PerformanceInsightsRetentionDays.
+	PerformanceInsights              bool
+	PerformanceInsightsRetentionDays int
+}
+
+// PostureFor returns the posture of a cluster of engine.
+func PostureFor(engine string) Posture {
+	return Posture{
+		Engine:                           engine,
+		IAMDatabaseAuthentication:        true,
+		DeletionProtection:               true,
+		CopyTagsToSnapshot:               true,
+		ManagedMasterPassword:            true,
+		LogExports:                       LogExports(engine),
+		ClusterParameters:                TLSParameters(engine),
+		PerformanceInsights:              true,
+		PerformanceInsightsRetentionDays: PerformanceInsightsRetentionDays,
+	}
+}
+
+// NewTLSParameterGroup creates the cluster parameter group of the posture
+// (TLS required) for engine and version. The restore stack creates one too,
+// for the clusters the restore workflow restores.
+func NewTLSParameterGroup(ctx *pulumi.Context, name, clusterID, engine, version string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*rds.ClusterParameterGroup, error) {
+	family, err := ParameterGroupFamily(engine, version)
+	if err != nil {
+		return nil, err
+	}
+	params := PostureFor(engine).ClusterParameters
+	var paramArgs rds.ClusterParameterGroupParameterArray
+	for _, k := range sortedKeys(params) {
+		paramArgs = append(paramArgs, rds.ClusterParameterGroupParameterArgs{Name: pulumi.String(k), Value: pulumi.String(params[k])})
+	}
+	pg, err := rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
+		Description: pulumi.String(fmt.Sprintf("Aurora %s: TLS required", clusterID)),
+		Family:      pulumi.String(family),
+		Parameters:  paramArgs,
+		Tags:        tags,
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("parameter group %s: %w", name, err)
+	}
+	return pg, nil
+}
