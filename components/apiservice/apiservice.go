@@ -46,6 +46,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
@@ -134,6 +135,10 @@ type Args struct {
 	// group on DatabasePort.
 	DatabaseSecurityGroupID pulumi.StringInput
 	DatabasePort            int
+
+	// InterfaceEndpoints, when set, are the VPC interface endpoints the
+	// tasks must reach on 443 (a required network path).
+	InterfaceEndpoints *flow.Endpoint
 }
 
 // ApiService is the Fargate service and its internal load balancer.
@@ -162,6 +167,9 @@ type ApiService struct {
 	TaskSecurityGroupID pulumi.StringOutput
 	TaskDefinitionArn   pulumi.StringOutput
 	LogGroupName        pulumi.StringOutput
+
+	// subnets are the private subnets of the load balancer and the tasks.
+	subnets pulumi.StringArrayInput
 }
 
 var (
@@ -478,7 +486,7 @@ func NewApiService(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.
 		return nil, fmt.Errorf("apiservice %s: register: %w", name, err)
 	}
 	b := &builder{ctx: ctx, name: name, args: args, s: s, parent: pulumi.Parent(s), trust: trust}
-	for _, step := range []func() error{b.logGroup, b.cluster, b.roles, b.taskDefinition, b.securityGroups, b.loadBalancer, b.service} {
+	for _, step := range []func() error{b.logGroup, b.cluster, b.roles, b.taskDefinition, b.securityGroups, b.loadBalancer, b.service, b.paths} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("apiservice %s: %w", name, err)
 		}

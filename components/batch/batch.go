@@ -39,6 +39,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
@@ -126,6 +127,9 @@ type Args struct {
 	// AccountID and Region of the stack.
 	AccountID string
 	Region    string
+	// InterfaceEndpoints, when set, are the VPC interface endpoints the
+	// jobs must reach on 443 (a required network path).
+	InterfaceEndpoints *flow.Endpoint
 }
 
 // Batch is the scheduled jobs.
@@ -148,6 +152,9 @@ type Batch struct {
 	DeadLetterQueueArn  pulumi.StringOutput
 	TaskSecurityGroupID pulumi.StringOutput
 	LogGroupName        pulumi.StringOutput
+
+	// subnets are the private subnets the tasks run in.
+	subnets pulumi.StringArrayInput
 }
 
 var (
@@ -277,7 +284,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, fmt.Errorf("batch %s: register: %w", name, err)
 	}
 	bd := &builder{ctx: ctx, name: name, args: args, b: b, parent: pulumi.Parent(b)}
-	for _, step := range []func() error{bd.logs, bd.roles, bd.securityGroup, bd.taskDefinitions, bd.deadLetterQueue, bd.schedules} {
+	for _, step := range []func() error{bd.logs, bd.roles, bd.securityGroup, bd.taskDefinitions, bd.deadLetterQueue, bd.schedules, bd.paths} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("batch %s: %w", name, err)
 		}

@@ -26,6 +26,9 @@ type Args struct {
 	Port  int
 	// Clients maps a label (lower-case) to a client security group id.
 	Clients map[string]pulumi.StringInput
+	// SubnetIDs are the subnets the database will be placed in (the
+	// restored cluster's subnet group); needed by RequireClient.
+	SubnetIDs pulumi.StringArrayInput
 }
 
 // DatabaseFirewall is the security group.
@@ -36,6 +39,7 @@ type DatabaseFirewall struct {
 	SecurityGroupID pulumi.StringOutput
 	name            string
 	port            int
+	subnets         pulumi.StringArrayInput
 }
 
 // NewDatabaseFirewall creates the group and one ingress rule per client.
@@ -69,7 +73,7 @@ func NewDatabaseFirewall(ctx *pulumi.Context, name string, args *Args, opts ...p
 		return nil, fmt.Errorf("dbfirewall %s: security group: %w", name, err)
 	}
 	f.SecurityGroup, f.SecurityGroupID = sg, sg.ID().ToStringOutput()
-	f.name, f.port = name, args.Port
+	f.name, f.port, f.subnets = name, args.Port, args.SubnetIDs
 	for _, l := range labels {
 		if err := f.AllowClient(ctx, l, args.Clients[l]); err != nil {
 			return nil, err

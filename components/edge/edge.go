@@ -30,6 +30,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -115,6 +117,14 @@ type Args struct {
 	// logs.s3.amazonaws.com) turns standard access logs on.
 	LoggingBucket string
 	LoggingPrefix string
+
+	// Origin, when set, is where the load balancer's nodes are (its subnets
+	// and security groups): CloudFront creates the VPC origin's network
+	// interfaces in those subnets, and the path from them to the listener
+	// is declared required. OriginPrefixListID is the CloudFront
+	// origin-facing managed prefix list the origin's security group admits.
+	Origin             *flow.Endpoint
+	OriginPrefixListID string
 }
 
 // Edge is the distribution, its VPC origin and its web ACL.
@@ -389,8 +399,8 @@ func NewEdge(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 		VpcOriginEndpointConfig: &cloudfront.VpcOriginVpcOriginEndpointConfigArgs{
 			Name:                 pulumi.String(name),
 			Arn:                  args.AlbArn,
-			HttpPort:             pulumi.Int(80),
-			HttpsPort:            pulumi.Int(443),
+			HttpPort:             pulumi.Int(OriginHTTPPort),
+			HttpsPort:            pulumi.Int(OriginHTTPSPort),
 			OriginProtocolPolicy: pulumi.String(protocol),
 			OriginSslProtocols: &cloudfront.VpcOriginVpcOriginEndpointConfigOriginSslProtocolsArgs{
 				Items:    pulumi.StringArray{pulumi.String("TLSv1.2")},
@@ -471,6 +481,9 @@ func NewEdge(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	e.DistributionDomainName = dist.DomainName
 	e.WebAclArn = acl.Arn
 	e.VpcOriginID = origin.ID().ToStringOutput()
+	if err := e.paths(ctx, name, args); err != nil {
+		return nil, fmt.Errorf("edge %s: %w", name, err)
+	}
 	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
 		"distributionId": e.DistributionID, "distributionDomainName": e.DistributionDomainName,
 		"webAclArn": e.WebAclArn, "vpcOriginId": e.VpcOriginID,

@@ -552,6 +552,7 @@ func NewIsolationResponder(ctx *pulumi.Context, name string, args *Args, opts ..
 		func() error { return b.rule(pattern) },
 		b.releaseAccess,
 		b.alarms,
+		b.declarePaths,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

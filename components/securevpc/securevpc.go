@@ -209,7 +209,7 @@ func NewSecureVPC(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.R
 		return nil, fmt.Errorf("securevpc %s: register: %w", name, err)
 	}
 	b := &builder{ctx: ctx, name: name, args: args, v: v, parent: pulumi.Parent(v)}
-	steps := []func() error{b.vpc, b.subnets, b.gateways, b.routes, b.networkAcls, b.flowLogs, b.endpoints}
+	steps := []func() error{b.vpc, b.subnets, b.gateways, b.routes, b.networkAcls, b.flowLogs, b.endpoints, b.paths}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("securevpc %s: %w", name, err)
@@ -450,8 +450,11 @@ func (b *builder) naclRules() map[Tier][]naclRule {
 	}
 	priv := []naclRule{
 		// Load balancer listeners and app tasks, reached from inside the tier
-		// (CloudFront VPC origin ENIs and the ALB live here).
+		// (CloudFront VPC origin ENIs and the ALB live here). A VPC origin
+		// interface in one zone reaches ALB nodes in every zone, so the
+		// listener port leaves the subnet too (the network ACL is stateless).
 		{false, a.ListenerPort, a.ListenerPort, b.cidrs(Private)},
+		{true, a.ListenerPort, a.ListenerPort, b.cidrs(Private)},
 		{false, a.AppPort, a.AppPort, b.cidrs(Private)},
 		{true, a.AppPort, a.AppPort, b.cidrs(Private)},
 		// Database and endpoints in the isolated tier.

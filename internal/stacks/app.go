@@ -10,6 +10,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/apprunnerapi"
 	"github.com/fintech-resilience/fintech-resilience/components/batch"
 	"github.com/fintech-resilience/fintech-resilience/components/edge"
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/frontend"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
@@ -37,6 +38,9 @@ type dbAccess struct {
 type appOut struct {
 	// ClientSecurityGroups must be admitted by the database.
 	ClientSecurityGroups map[string]pulumi.StringOutput
+	// Clients are the same clients as network path endpoints (subnets and
+	// security group), by the same labels.
+	Clients map[string]flow.Endpoint
 	// EcsClusterArn and EcsServiceName are the API service the restore
 	// cut-over redeploys (empty in App Runner mode).
 	EcsClusterArn  pulumi.StringOutput
@@ -85,7 +89,8 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 	if err != nil {
 		return nil, err
 	}
-	out := &appOut{ClientSecurityGroups: map[string]pulumi.StringOutput{}}
+	out := &appOut{ClientSecurityGroups: map[string]pulumi.StringOutput{}, Clients: map[string]flow.Endpoint{}}
+	endpoints := vpc.InterfaceEndpoints()
 
 	// Database settings reach the containers as ECS secrets (SSM / Secrets
 	// Manager references), never as plain environment values.
@@ -126,6 +131,10 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			return nil, err
 		}
 		out.ClientSecurityGroups["api"] = api.ConnectorSecurityGroupID
+		out.Clients["api"] = flow.Endpoint{
+			Label: "App Runner VPC connector", SubnetIDs: vpc.PrivateSubnetIDs,
+			SecurityGroupIDs: pulumi.StringArray{api.ConnectorSecurityGroupID},
+		}
 		ctx.Export("apiUrl", api.ServiceURL)
 	default:
 		api, err := apiservice.NewApiService(ctx, "api", &apiservice.Args{
@@ -138,12 +147,14 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			ListenerPort: listenerPort(a), CertificateArn: optString(a.AlbCertificateArn),
 			HealthCheckPath: a.HealthCheckPath, CloudFrontPrefixListID: a.OriginPrefixListID,
 			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
-			TaskPolicyJSON: iamAuthPolicy(cfg, db),
+			TaskPolicyJSON: iamAuthPolicy(cfg, db), InterfaceEndpoints: &endpoints,
 		})
 		if err != nil {
 			return nil, err
 		}
 		out.ClientSecurityGroups["api"] = api.TaskSecurityGroupID
+		out.Clients["api"] = api.Tasks()
+		origin := api.AlbNodes()
 		out.EcsClusterArn, out.EcsServiceName = api.ClusterArn, api.ServiceName
 		provider, err := usEast1(ctx, cfg)
 		if err != nil {
@@ -154,6 +165,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			EdgeProvider: provider, AlbArn: api.AlbArn, AlbDnsName: api.AlbDnsName,
 			OriginHTTPS: a.AlbCertificateArn != "", ManagedRuleGroups: a.WafManagedGroups, RateLimitPer5Min: &rate,
 			Aliases: a.EdgeAliases, CertificateArn: optString(a.EdgeCertificateArn),
+			Origin: &origin, OriginPrefixListID: a.OriginPrefixListID,
 		})
 		if err != nil {
 			return nil, err
@@ -180,11 +192,13 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 				LogsKeyArn: logsKey.Arn, QueueKeyArn: notifyKey.Arn, LogRetentionDays: a.LogRetentionDays,
 				DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
 				Jobs: jobs, AccountID: cfg.AccountID, Region: cfg.Region,
+				InterfaceEndpoints: &endpoints,
 			})
 			if err != nil {
 				return nil, err
 			}
 			out.ClientSecurityGroups["batch"] = b.TaskSecurityGroupID
+			out.Clients["batch"] = b.Tasks()
 		}
 	}
 

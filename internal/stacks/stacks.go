@@ -230,6 +230,9 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 		if err := db.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
 			return err
 		}
+		if err := db.RequireClient(ctx, label, app.Clients[label]); err != nil {
+			return err
+		}
 	}
 	ctx.Export("databaseEndpoint", db.Endpoint)
 	ctx.Export("databaseClusterArn", db.ClusterArn)
@@ -450,6 +453,8 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	// at it (through the SSM parameter the workflow owns).
 	fw, err := dbfirewall.NewDatabaseFirewall(ctx, "restored-db", &dbfirewall.Args{
 		VpcID: vpc.VpcID, Port: cfg.Network.DatabasePort,
+		// The restore workflow restores into the isolated subnets.
+		SubnetIDs: vpc.IsolatedSubnetIDs,
 	})
 	if err != nil {
 		return err
@@ -471,6 +476,9 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	}
 	for _, label := range sortedLabels(app.ClientSecurityGroups) {
 		if err := fw.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+		if err := fw.RequireClient(ctx, label, app.Clients[label]); err != nil {
 			return err
 		}
 	}

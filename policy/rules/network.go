@@ -90,6 +90,7 @@ func networkRules() []Rule {
 				return nil
 			}),
 		},
+		networkPathRule(),
 	}
 }
 

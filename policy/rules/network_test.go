@@ -38,7 +38,7 @@ var (
 	vpcEndpointT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 )
 
-var networkCases = []ruleCase{
+var networkCases = append(append([]ruleCase{}, pathCases...), []ruleCase{
 	// database-in-isolated-subnets
 	{rule: "database-in-isolated-subnets", kind: pass, name: "route table without egress",
 		res: dbSubnet()},
@@ -220,4 +220,4 @@ var networkCases = []ruleCase{
 		want: []want{{U(typeRDSClusterInstance, "db-1"), "publicly accessible"}}},
 	{rule: "rds-not-public", kind: unknown, name: "publiclyAccessible computed",
 		res: []node{R(typeRDSInstance, "db", M{"publiclyAccessible": unk})}},
-}
+}...)
