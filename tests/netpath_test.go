@@ -19,7 +19,8 @@ var (
 		"workload": {"api-path-alb-to-tasks", "api-path-health-check", "api-path-tasks-to-endpoints", "batch-path-tasks-to-endpoints",
 			"db-path-api-to-db", "db-path-batch-to-db", "edge-path-vpc-origin-to-alb", "net-path-private-to-internet-https"},
 		"restore": {"api-path-alb-to-tasks", "api-path-health-check", "api-path-tasks-to-endpoints", "batch-path-tasks-to-endpoints",
-			"restored-db-path-api-to-db", "restored-db-path-batch-to-db", "edge-path-vpc-origin-to-alb", "net-path-private-to-internet-https"},
+			"restored-db-path-api-to-db", "restored-db-path-batch-to-db", "edge-path-vpc-origin-to-alb", "net-path-private-to-internet-https",
+			"restore-workflow-path-functions-to-endpoints"},
 	}
 	forbiddenPaths = []string{"api-path-internet-to-alb", "net-path-isolated-to-internet", "net-path-private-to-isolated-other-ports",
 		"net-path-public-to-database", "isolation-path-quarantine-egress", "isolation-path-quarantine-ingress"}
@@ -54,7 +55,7 @@ func TestNetworkPathsProven(t *testing.T) {
 					assert.NotEmpty(t, r.DecidedBy, name)
 				}
 			}
-			assert.Equal(t, netpath.Summary{RequiredOpen: 8, ForbiddenClosed: 6}, netpath.Summarize(netpath.Check(g)))
+			assert.Equal(t, netpath.Summary{RequiredOpen: len(requiredPaths[stack]), ForbiddenClosed: len(forbiddenPaths)}, netpath.Summarize(netpath.Check(g)))
 			assert.Equal(t, 9, results["edge-path-vpc-origin-to-alb"].Pairs, "every VPC origin interface to every ALB node, cross-zone")
 			assert.Contains(t, results["net-path-isolated-to-internet"].DecidedBy, "route table net-isolated-a-rt has no route")
 			assert.Contains(t, results["api-path-internet-to-alb"].DecidedBy, "internal scheme")

@@ -48,6 +48,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
@@ -139,6 +140,9 @@ type Args struct {
 	VpcCidrBlock      string
 	IsolatedSubnetIDs pulumi.StringArrayInput
 	DatabasePort      int
+	// InterfaceEndpoints, when set, are the VPC interface endpoints the
+	// functions must reach on 443 (a required network path).
+	InterfaceEndpoints *flow.Endpoint
 	// LogRetentionDays of every log group (default 365).
 	LogRetentionDays int
 	// ModuleRoot is the directory of go.mod for building the functions
@@ -488,6 +492,9 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("functions security group: %w", err)
+	}
+	if err := b.declarePaths(sg); err != nil {
+		return err
 	}
 	trust, err := b.trust("lambda.amazonaws.com")
 	if err != nil {

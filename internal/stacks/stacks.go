@@ -482,6 +482,7 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 			return err
 		}
 	}
+	endpoints := vpc.InterfaceEndpoints()
 	wf, err := restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", &restoreworkflow.Args{
 		AccountID: cfg.AccountID, Region: cfg.Region, VaultArn: vaultArn,
 		SubnetGroupName: rt.SubnetGroupName, SecurityGroupIDs: pulumi.StringArray{fw.SecurityGroupID},
@@ -496,6 +497,7 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		EcsServiceName:       app.EcsServiceName,
 		VpcID:                vpc.VpcID, VpcCidrBlock: cfg.Network.VpcCIDR, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
 		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
+		InterfaceEndpoints: &endpoints,
 	})
 	if err != nil {
 		return err
