@@ -174,7 +174,6 @@ type EncryptedAurora struct {
 	SecurityGroup  *ec2.SecurityGroup
 	name           string
 	port           int
-	subnets        pulumi.StringArrayInput
 	SubnetGroup    *rds.SubnetGroup
 	ParameterGroup *rds.ClusterParameterGroup
 	// LogGroups by log export name (postgresql, audit, error, slowquery).
@@ -458,7 +457,7 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return nil, wrap("security group", err)
 	}
 	a.SecurityGroup, a.SecurityGroupID = sg, sg.ID().ToStringOutput()
-	a.name, a.port, a.subnets = name, port, args.IsolatedSubnetIDs
+	a.name, a.port = name, port
 	for i, c := range args.ClientSecurityGroupIDs {
 		if err := a.AllowClient(ctx, fmt.Sprintf("client-%d", i), c); err != nil {
 			return nil, err
@@ -466,7 +465,7 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	}
 
 	posture := PostureFor(args.Engine)
-	pg, err := NewTLSParameterGroup(ctx, name+"-params", id, args.Engine, args.EngineVersion, tags, parent)
+	pg, err := NewTLSParameterGroup(ctx, name+"-params", "", id, args.Engine, args.EngineVersion, tags, parent)
 	if err != nil {
 		return nil, wrap("parameter group", err)
 	}

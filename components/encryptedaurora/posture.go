@@ -50,8 +50,10 @@ func PostureFor(engine string) Posture {
 
 // NewTLSParameterGroup creates the cluster parameter group of the posture
 // (TLS required) for engine and version. The restore stack creates one too,
-// for the clusters the restore workflow restores.
-func NewTLSParameterGroup(ctx *pulumi.Context, name, clusterID, engine, version string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*rds.ClusterParameterGroup, error) {
+// for the clusters the restore workflow restores; it names it (groupName)
+// because the workflow refers to it by name. An empty groupName lets
+// Pulumi name the group.
+func NewTLSParameterGroup(ctx *pulumi.Context, name, groupName, clusterID, engine, version string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*rds.ClusterParameterGroup, error) {
 	family, err := ParameterGroupFamily(engine, version)
 	if err != nil {
 		return nil, err
@@ -61,12 +63,16 @@ func NewTLSParameterGroup(ctx *pulumi.Context, name, clusterID, engine, version 
 	for _, k := range sortedKeys(params) {
 		paramArgs = append(paramArgs, rds.ClusterParameterGroupParameterArgs{Name: pulumi.String(k), Value: pulumi.String(params[k])})
 	}
-	pg, err := rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
+	pgArgs := &rds.ClusterParameterGroupArgs{
 		Description: pulumi.String(fmt.Sprintf("Aurora %s: TLS required", clusterID)),
 		Family:      pulumi.String(family),
 		Parameters:  paramArgs,
 		Tags:        tags,
-	}, opts...)
+	}
+	if groupName != "" {
+		pgArgs.Name = pulumi.String(groupName)
+	}
+	pg, err := rds.NewClusterParameterGroup(ctx, name, pgArgs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("parameter group %s: %w", name, err)
 	}

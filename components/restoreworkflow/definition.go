@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 )
 
@@ -62,13 +63,18 @@ var CutoverStates = []string{StatePutParameter, StateUpdateService, StateNotifyC
 
 // DefinitionParams are the resolved values the definition is built from.
 type DefinitionParams struct {
-	Region                  string
-	PickFunctionArn         string
-	VerifyFunctionArn       string
-	VaultArn                string
-	RestoreRoleArn          string
-	SubnetGroupName         string
-	SecurityGroupIDs        []string
+	Region            string
+	PickFunctionArn   string
+	VerifyFunctionArn string
+	VaultArn          string
+	RestoreRoleArn    string
+	SubnetGroupName   string
+	SecurityGroupIDs  []string
+	// ParameterGroupName is the restore account's cluster parameter group
+	// of encryptedaurora's posture (TLS required).
+	ParameterGroupName string
+	// BackupTags go on the restored cluster, like on the workload's.
+	BackupTags              map[string]string
 	KeyArn                  string
 	Engine                  string
 	EngineVersion           string
@@ -224,6 +230,10 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 			"ResourceType":       "Aurora",
 			"IdempotencyToken.$": "$$.Execution.Name",
 			"Metadata":           metadata,
+			// The workload cluster's tags, among them the backup selection
+			// tag, travel with its recovery points: the restored cluster
+			// carries them too.
+			"CopySourceTagsToRestoredResource": true,
 		},
 		ResultSelector: map[string]any{"restoreJobId.$": "$.RestoreJobId"},
 		ResultPath:     restoreResultPath,
@@ -259,8 +269,15 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		ResultPath: failureResultPath,
 		Next:       StateNotifyFailure,
 	}
+	// The restored cluster gets the posture encryptedaurora gives the
+	// workload's (one source: encryptedaurora.PostureFor): IAM database
+	// authentication, the TLS parameter group, log exports, deletion
+	// protection, tags copied to snapshots, a new master password managed by
+	// Secrets Manager with the restore key (the old one may be known to the
+	// attacker); Performance Insights is set on each instance.
+	posture := encryptedaurora.PostureFor(p.Engine)
 	states[StateConfigureCluster] = &asl.Task{
-		Comment:  "Serverless v2 capacity, and a new master password managed by Secrets Manager (the old one may be known to the attacker)",
+		Comment:  "Serverless v2 capacity and the workload cluster's posture (encryptedaurora.PostureFor), with a new managed master password",
 		Resource: "arn:aws:states:::aws-sdk:rds:modifyDBCluster",
 		Parameters: map[string]any{
 			"DbClusterIdentifier.$": clusterID,
@@ -268,9 +285,15 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 				"MinCapacity": p.MinCapacity,
 				"MaxCapacity": p.MaxCapacity,
 			},
-			"ManageMasterUserPassword": true,
-			"MasterUserSecretKmsKeyId": p.KeyArn,
-			"ApplyImmediately":         true,
+			"ManageMasterUserPassword":        posture.ManagedMasterPassword,
+			"MasterUserSecretKmsKeyId":        p.KeyArn,
+			"EnableIamDatabaseAuthentication": posture.IAMDatabaseAuthentication,
+			"CloudwatchLogsExportConfiguration": map[string]any{
+				"EnableLogTypes": posture.LogExports,
+			},
+			"DeletionProtection": posture.DeletionProtection,
+			"CopyTagsToSnapshot": posture.CopyTagsToSnapshot,
+			"ApplyImmediately":   true,
 		},
 		ResultSelector: map[string]any{"arn.$": "$.DbCluster.DbClusterArn"},
 		ResultPath:     "$.clusterInfo",
@@ -280,6 +303,10 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		},
 		Catch: catchAll(),
 		Next:  StateInitInstances,
+	}
+	if p.ParameterGroupName != "" {
+		configure := states[StateConfigureCluster].(*asl.Task)
+		configure.Parameters["DbClusterParameterGroupName"] = p.ParameterGroupName
 	}
 	states[StateInitInstances] = &asl.Pass{
 		Comment:    "Instance ids are recorded under $.instances",
@@ -293,11 +320,14 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 			next = CreateInstanceState(i + 1)
 		}
 		params := map[string]any{
-			"DbInstanceIdentifier.$": instanceID(i),
-			"DbClusterIdentifier.$":  clusterID,
-			"DbInstanceClass":        "db.serverless",
-			"Engine":                 p.Engine,
-			"PubliclyAccessible":     false,
+			"DbInstanceIdentifier.$":             instanceID(i),
+			"DbClusterIdentifier.$":              clusterID,
+			"DbInstanceClass":                    "db.serverless",
+			"Engine":                             p.Engine,
+			"PubliclyAccessible":                 false,
+			"EnablePerformanceInsights":          posture.PerformanceInsights,
+			"PerformanceInsightsKmsKeyId":        p.KeyArn,
+			"PerformanceInsightsRetentionPeriod": posture.PerformanceInsightsRetentionDays,
 		}
 		states[CreateInstanceState(i)] = &asl.Task{
 			Resource:       "arn:aws:states:::aws-sdk:rds:createDBInstance",

@@ -9,6 +9,7 @@ func testParams() DefinitionParams {
 		RestoreRoleArn:          "arn:aws:iam::333333333333:role/rw-restore",
 		SubnetGroupName:         "restore-isolated",
 		SecurityGroupIDs:        []string{"sg-0db1", "sg-0db2"},
+		ParameterGroupName:      "restored-tls",
 		KeyArn:                  "arn:aws:kms:ap-northeast-1:333333333333:key/data",
 		Engine:                  "aurora-postgresql",
 		EngineVersion:           "16.4",

@@ -91,6 +91,10 @@ type Args struct {
 	SubnetGroupName pulumi.StringInput
 	// SecurityGroupIDs are the restored cluster's VPC security groups.
 	SecurityGroupIDs pulumi.StringArrayInput
+	// ParameterGroupName is the restore account's cluster parameter group
+	// of encryptedaurora's posture (encryptedaurora.NewTLSParameterGroup):
+	// the restored cluster gets it with the rest of the posture.
+	ParameterGroupName string
 	// KeyArn is the restore account's data CMK: the restored cluster, its
 	// managed master secret, the execution data and the function environments.
 	KeyArn pulumi.StringInput
@@ -286,6 +290,7 @@ func (a *Args) validate() error {
 			}
 		}
 	}
+	p = append(p, a.validatePosture()...)
 	if len(p) > 0 {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
 	}
@@ -569,6 +574,7 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 			PollIntervalSeconds: a.PollIntervalSeconds, RestoreTimeoutSeconds: a.TimeoutSeconds,
 			ApprovalTimeoutSeconds: a.ApprovalTimeoutSeconds, VerifyQuery: a.VerifyQuery, VerifyDatabase: a.VerifyDatabase,
 			CutoverParameterName: a.CutoverParameterName,
+			ParameterGroupName:   a.ParameterGroupName,
 		}
 		if len(p.SecurityGroupIDs) == 0 {
 			return resolved{}, fmt.Errorf("SecurityGroupIDs is empty")
@@ -610,6 +616,7 @@ func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPatt
 		// CloudWatch Logs vended delivery: these actions take no resource.
 		stmt("LogDelivery", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, "*"),
 	}
+	sts = append(sts, postureStatements(a, account, clusterPattern)...)
 	if a.VerifyQuery != "" {
 		sts = append(sts, stmt("EnableDataApi", []string{"rds:EnableHttpEndpoint"}, clusterPattern))
 	}

@@ -102,7 +102,8 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 			VerifyQuery: "SELECT 1", CutoverParameterName: "/fintech/app/db-endpoint",
 			EcsClusterArn: pulumi.String(ecsCluster), EcsServiceName: pulumi.String("core-api"),
 			VpcID: vpc.VpcID, VpcCidrBlock: "10.30.0.0/16", IsolatedSubnetIDs: vpc.IsolatedSubnetIDs, DatabasePort: 5432,
-			FunctionArchives: archives,
+			FunctionArchives:   archives,
+			ParameterGroupName: "fintech-restore-tls",
 		}
 		if mutate != nil {
 			mutate(a)

@@ -211,7 +211,16 @@ func (r *reader) recovery(c *Config) *Recovery {
 		r.fail("restoreClusterPrefix", rc.ClusterPrefix, "must be 1-24 lower-case letters, digits or single hyphens, starting with a letter")
 	}
 	rc.Engine = r.oneOf("restoreEngine", "aurora-postgresql", "aurora-postgresql", "aurora-mysql")
-	rc.EngineVersion = r.optStr("restoreEngineVersion", "")
+	// The restored cluster gets the workload's TLS parameter group, made
+	// for one engine version family: the version is the workload's.
+	rc.EngineVersion = r.str("restoreEngineVersion", "the workload database's engine version (its databaseEngineVersion), e.g. 16.6: the restored cluster's TLS parameter group is made for it")
+	switch {
+	case rc.EngineVersion == "":
+	case rc.Engine == "aurora-postgresql" && !pgVersionRE.MatchString(rc.EngineVersion):
+		r.fail("restoreEngineVersion", rc.EngineVersion, "is not an aurora-postgresql version 13 or later (e.g. 16.6)")
+	case rc.Engine == "aurora-mysql" && !myVersionRE.MatchString(rc.EngineVersion):
+		r.fail("restoreEngineVersion", rc.EngineVersion, "is not a MySQL 8.0-compatible Aurora MySQL 3 version (e.g. 8.0.mysql_aurora.3.08.0)")
+	}
 	rc.InstanceCount = r.intIn("restoreInstanceCount", 2, 1, 9)
 	rc.MinCapacity = r.floatIn("restoreMinCapacity", 0.5, 0.5, 256)
 	rc.MaxCapacity = r.floatIn("restoreMaxCapacity", 16, 1, 256)

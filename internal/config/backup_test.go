@@ -80,6 +80,7 @@ func goodRestore() map[string]string {
 		"aws:assumeRole":                  `{"roleArn":"arn:aws:iam::333333333333:role/fintech-deployer"}`,
 		ns + "bunkerStack":                "acme/fintech-resilience/bunker",
 		ns + "ramSharingWithOrganization": "false",
+		ns + "restoreEngineVersion":       "16.6",
 	}, ns+"bunkerVaultArn")
 }
 
@@ -93,6 +94,17 @@ func TestRecoveryConfig(t *testing.T) {
 	assert.Equal(t, "cron(0 3 ? * SUN *)", c.Recovery.TestSchedule)
 	assert.Equal(t, 7, c.Recovery.TestSelectionWindowDays)
 	assert.Equal(t, 4, c.Recovery.TestValidationWindowHours)
+
+	assert.Equal(t, "16.6", c.Recovery.EngineVersion)
+
+	// The engine version is required (the TLS parameter group is made for
+	// it) and must fit the engine.
+	_, err = Load(getter(with(goodRestore(), nil, ns+"restoreEngineVersion")), "restore")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "fintech-resilience:restoreEngineVersion: is required")
+	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "restoreEngineVersion": "8.0.mysql_aurora.3.08.0"})), "restore")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not an aurora-postgresql version")
 
 	// Accepting a share needs its ARN or the bunker stack.
 	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "bunkerVaultArn": "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:b"}, ns+"bunkerStack")), "restore")

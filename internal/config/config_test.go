@@ -143,6 +143,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 	t.Run("restore with profile, single NAT, 172.16/12, tags", func(t *testing.T) {
 		m := with(goodWorkload(), map[string]string{
 			"fintech-resilience:role":                      "restore",
+			"fintech-resilience:restoreEngineVersion":      "16.6",
 			"aws:allowedAccountIds":                        `["333333333333"]`,
 			"aws:profile":                                  "restore-admin",
 			"fintech-resilience:vpcCidr":                   "172.20.0.0/20",

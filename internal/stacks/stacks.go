@@ -483,6 +483,14 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		}
 	}
 	endpoints := vpc.InterfaceEndpoints()
+	// The TLS-enforcing parameter group of the workload cluster's posture,
+	// for every cluster the restore workflow restores.
+	restoredParamsName := rc.ClusterPrefix + "-tls"
+	restoredParams, err := encryptedaurora.NewTLSParameterGroup(ctx, "restored-db-params", restoredParamsName,
+		rc.ClusterPrefix+"-*", rc.Engine, rc.EngineVersion, nil)
+	if err != nil {
+		return err
+	}
 	wf, err := restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", &restoreworkflow.Args{
 		AccountID: cfg.AccountID, Region: cfg.Region, VaultArn: vaultArn,
 		SubnetGroupName: rt.SubnetGroupName, SecurityGroupIDs: pulumi.StringArray{fw.SecurityGroupID},
@@ -497,8 +505,9 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		EcsServiceName:       app.EcsServiceName,
 		VpcID:                vpc.VpcID, VpcCidrBlock: cfg.Network.VpcCIDR, IsolatedSubnetIDs: vpc.IsolatedSubnetIDs,
 		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
+		ParameterGroupName: restoredParamsName,
 		InterfaceEndpoints: &endpoints,
-	})
+	}, pulumi.DependsOn([]pulumi.Resource{restoredParams}))
 	if err != nil {
 		return err
 	}

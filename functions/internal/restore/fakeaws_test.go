@@ -17,6 +17,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
 	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
@@ -44,6 +45,10 @@ type fakeAWS struct {
 	// faults fail a state's calls: the first n calls (n < 0: every call).
 	faults map[string]fault
 
+	// parameterGroups are the cluster parameter groups of the restore
+	// account by name, with their parameters.
+	parameterGroups map[string]map[string]string
+
 	jobs       map[string]*restoreJob
 	jobByToken map[string]string
 	clusters   map[string]*rdstypes.DBCluster
@@ -59,11 +64,14 @@ type recoveryPoint struct {
 	arn, resourceArn, resourceType string
 	status                         backuptypes.RecoveryPointStatus
 	created                        time.Time
+	// tags are the source cluster's tags kept with the backup.
+	tags map[string]string
 }
 
 type restoreJob struct {
 	id, recoveryPoint, role string
 	metadata                map[string]any
+	copyTags                bool
 	polls                   int
 	status                  string
 	created                 time.Time
@@ -73,6 +81,10 @@ type fakeInstance struct {
 	rdstypes.DBInstance
 	polls int
 }
+
+// workloadTags are the workload cluster's tags, among them the backup
+// selection tag (encryptedaurora BackupTags).
+var workloadTags = map[string]string{"backup-policy": "fintech-daily", "environment": "production"}
 
 type publishedMessage struct {
 	State, Subject string
@@ -95,7 +107,7 @@ func newFakeAWS(p restoreworkflow.DefinitionParams) *fakeAWS {
 		return recoveryPoint{
 			arn:          "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:" + id,
 			resourceArn:  "arn:aws:rds:ap-northeast-1:111111111111:cluster:bank",
-			resourceType: restore.ResourceTypeAurora, status: status, created: created,
+			resourceType: restore.ResourceTypeAurora, status: status, created: created, tags: workloadTags,
 		}
 	}
 	return &fakeAWS{
@@ -109,12 +121,14 @@ func newFakeAWS(p restoreworkflow.DefinitionParams) *fakeAWS {
 		instanceStatuses: []string{"creating", "backing-up", "available"},
 		approval:         sfntest.Response{Output: true, AfterSeconds: 1800},
 		faults:           map[string]fault{},
-		jobs:             map[string]*restoreJob{},
-		jobByToken:       map[string]string{},
-		clusters:         map[string]*rdstypes.DBCluster{},
-		instances:        map[string]*fakeInstance{},
-		parameters:       map[string][]string{},
-		calls:            map[string]int{},
+		// What the restore stack deploys (encryptedaurora.NewTLSParameterGroup).
+		parameterGroups: map[string]map[string]string{p.ParameterGroupName: encryptedaurora.TLSParameters(p.Engine)},
+		jobs:            map[string]*restoreJob{},
+		jobByToken:      map[string]string{},
+		clusters:        map[string]*rdstypes.DBCluster{},
+		instances:       map[string]*fakeInstance{},
+		parameters:      map[string][]string{},
+		calls:           map[string]int{},
 	}
 }
 
@@ -233,7 +247,8 @@ func (f *fakeAWS) startRestoreJob(p map[string]any) sfntest.Response {
 		return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
 	}
 	id := fmt.Sprintf("restore-job-%d", len(f.jobs)+1)
-	f.jobs[id] = &restoreJob{id: id, recoveryPoint: arn, role: str(p["IamRoleArn"]), metadata: md, status: "PENDING", created: f.now}
+	f.jobs[id] = &restoreJob{id: id, recoveryPoint: arn, role: str(p["IamRoleArn"]), metadata: md, status: "PENDING", created: f.now,
+		copyTags: p["CopySourceTagsToRestoredResource"] == true}
 	f.jobByToken[token] = id
 	return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
 }
@@ -263,7 +278,7 @@ func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
 	case "COMPLETED":
 		id := str(job.metadata["DBClusterIdentifier"])
 		if _, ok := f.clusters[id]; !ok {
-			f.createCluster(id, job.metadata)
+			f.createCluster(id, job)
 		}
 		out["CreatedResourceArn"], out["PercentDone"] = f.clusterArn(id), "100.00%"
 		out["CompletionDate"] = f.now.Format(time.RFC3339)
@@ -274,7 +289,8 @@ func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
 }
 
 // createCluster is what AWS Backup creates from the restore metadata.
-func (f *fakeAWS) createCluster(id string, md map[string]any) {
+func (f *fakeAWS) createCluster(id string, job *restoreJob) {
+	md := job.metadata
 	key := str(md["KmsKeyId"])
 	if f.restoredKey != "" {
 		key = f.restoredKey
@@ -285,7 +301,26 @@ func (f *fakeAWS) createCluster(id string, md map[string]any) {
 		DBSubnetGroup: aws.String(str(md["DBSubnetGroupName"])), Engine: aws.String(str(md["Engine"])),
 		Endpoint:       aws.String(id + ".cluster-abc.ap-northeast-1.rds.amazonaws.com"),
 		ReaderEndpoint: aws.String(id + ".cluster-ro-abc.ap-northeast-1.rds.amazonaws.com"),
+		// A restore from a snapshot gets the engine's default parameter
+		// group and none of the source's settings but encryption.
+		DBClusterParameterGroup: aws.String("default." + str(md["Engine"])),
+		DeletionProtection:      aws.Bool(str(md["DeletionProtection"]) == "true"),
 	}
+	if job.copyTags {
+		rp, _ := f.recoveryPoint(job.recoveryPoint)
+		for _, k := range sortedKeys(rp.tags) {
+			f.clusters[id].TagList = append(f.clusters[id].TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(rp.tags[k])})
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
@@ -298,6 +333,29 @@ func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
 		c.MasterUserSecret = &rdstypes.MasterUserSecret{
 			SecretArn: aws.String(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!cluster-%s", f.p.Region, testAccount, *c.DBClusterIdentifier)),
 			KmsKeyId:  aws.String(key), SecretStatus: aws.String("creating"),
+		}
+	}
+	if v, ok := p["DBClusterParameterGroupName"]; ok {
+		if _, exists := f.parameterGroups[str(v)]; !exists {
+			return sdkError("rds", "DbClusterParameterGroupNotFoundException", "DBClusterParameterGroup not found: "+str(v))
+		}
+		c.DBClusterParameterGroup = aws.String(str(v))
+	}
+	if v, ok := p["EnableIAMDatabaseAuthentication"].(bool); ok {
+		c.IAMDatabaseAuthenticationEnabled = aws.Bool(v)
+	}
+	if v, ok := p["DeletionProtection"].(bool); ok {
+		c.DeletionProtection = aws.Bool(v)
+	}
+	if v, ok := p["CopyTagsToSnapshot"].(bool); ok {
+		c.CopyTagsToSnapshot = aws.Bool(v)
+	}
+	if lc, ok := p["CloudwatchLogsExportConfiguration"].(map[string]any); ok {
+		enable, _ := lc["EnableLogTypes"].([]any)
+		for _, e := range enable {
+			if !slices.Contains(c.EnabledCloudwatchLogsExports, str(e)) {
+				c.EnabledCloudwatchLogsExports = append(c.EnabledCloudwatchLogsExports, str(e))
+			}
 		}
 	}
 	if sc, ok := p["ServerlessV2ScalingConfiguration"].(map[string]any); ok {
@@ -329,6 +387,12 @@ func (f *fakeAWS) createDBInstance(p map[string]any) sfntest.Response {
 		DBInstanceClass: aws.String(str(p["DBInstanceClass"])), Engine: aws.String(str(p["Engine"])),
 		DBInstanceStatus: aws.String("creating"),
 	}}
+	if p["EnablePerformanceInsights"] == true {
+		days, _ := p["PerformanceInsightsRetentionPeriod"].(float64)
+		inst.PerformanceInsightsEnabled = aws.Bool(true)
+		inst.PerformanceInsightsKMSKeyId = aws.String(str(p["PerformanceInsightsKMSKeyId"]))
+		inst.PerformanceInsightsRetentionPeriod = aws.Int32(int32(days))
+	}
 	f.instances[id] = inst
 	c.DBClusterMembers = append(c.DBClusterMembers, rdstypes.DBClusterMember{DBInstanceIdentifier: aws.String(id), IsClusterWriter: aws.Bool(len(c.DBClusterMembers) == 0)})
 	return sfntest.Response{Result: map[string]any{"DBInstance": instanceJSON(inst.DBInstance)}}

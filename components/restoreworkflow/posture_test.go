@@ -1,0 +1,40 @@
+package restoreworkflow
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
+)
+
+// The restored cluster is configured from encryptedaurora.PostureFor, the
+// value the workload cluster is built from.
+func TestRestoredClusterGetsTheWorkloadPosture(t *testing.T) {
+	for _, engine := range []string{encryptedaurora.EnginePostgres, encryptedaurora.EngineMySQL} {
+		sm := definition(t, func(p *DefinitionParams) { p.Engine = engine })
+		want := encryptedaurora.PostureFor(engine)
+		cfg := task(t, sm, StateConfigureCluster).Parameters
+		assert.Equal(t, want.IAMDatabaseAuthentication, cfg["EnableIamDatabaseAuthentication"])
+		assert.Equal(t, "restored-tls", cfg["DbClusterParameterGroupName"])
+		assert.Equal(t, map[string]any{"EnableLogTypes": want.LogExports}, cfg["CloudwatchLogsExportConfiguration"])
+		assert.Equal(t, want.DeletionProtection, cfg["DeletionProtection"])
+		assert.Equal(t, want.CopyTagsToSnapshot, cfg["CopyTagsToSnapshot"])
+		assert.Equal(t, want.ManagedMasterPassword, cfg["ManageMasterUserPassword"])
+		assert.Equal(t, "arn:aws:kms:ap-northeast-1:333333333333:key/data", cfg["MasterUserSecretKmsKeyId"])
+		for i := 1; i <= 2; i++ {
+			inst := task(t, sm, CreateInstanceState(i)).Parameters
+			assert.Equal(t, want.PerformanceInsights, inst["EnablePerformanceInsights"])
+			assert.Equal(t, "arn:aws:kms:ap-northeast-1:333333333333:key/data", inst["PerformanceInsightsKmsKeyId"])
+			assert.Equal(t, want.PerformanceInsightsRetentionDays, inst["PerformanceInsightsRetentionPeriod"])
+		}
+		assert.Equal(t, true, task(t, sm, StateStartRestore).Parameters["CopySourceTagsToRestoredResource"], "the backup tag travels with the recovery point")
+	}
+}
+
+func TestParameterGroupIsRequired(t *testing.T) {
+	a := Args{ParameterGroupName: ""}
+	assert.Contains(t, a.validatePosture()[0], "ParameterGroupName")
+	a.ParameterGroupName = "restored-bank-tls"
+	assert.Empty(t, a.validatePosture())
+}
