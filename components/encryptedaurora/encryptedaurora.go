@@ -174,6 +174,7 @@ type EncryptedAurora struct {
 	SecurityGroup  *ec2.SecurityGroup
 	name           string
 	port           int
+	subnets        pulumi.StringArrayInput
 	SubnetGroup    *rds.SubnetGroup
 	ParameterGroup *rds.ClusterParameterGroup
 	// LogGroups by log export name (postgresql, audit, error, slowquery).
@@ -457,7 +458,7 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return nil, wrap("security group", err)
 	}
 	a.SecurityGroup, a.SecurityGroupID = sg, sg.ID().ToStringOutput()
-	a.name, a.port = name, port
+	a.name, a.port, a.subnets = name, port, args.IsolatedSubnetIDs
 	for i, c := range args.ClientSecurityGroupIDs {
 		if err := a.AllowClient(ctx, fmt.Sprintf("client-%d", i), c); err != nil {
 			return nil, err
