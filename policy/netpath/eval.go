@@ -321,19 +321,12 @@ func (e *evaluation) groups(sgs []*graph.Resource, egress bool, other *endpoint,
 				return h.why
 			}
 		}
-		verb := "admit"
+		verb := "admits"
 		if egress {
-			verb = "allow out"
+			verb = "allows out"
 		}
-		return fmt.Sprintf("security group %s: no rule %s %s/%d %s %s", strings.Join(names, ", "), verbs(verb), e.protocol, p, dirWord(egress), desc)
+		return fmt.Sprintf("security group %s: no rule %s %s/%d %s %s", strings.Join(names, ", "), verb, e.protocol, p, dirWord(egress), desc)
 	}}, nil
-}
-
-func verbs(v string) string {
-	if v == "admit" {
-		return "admits"
-	}
-	return "allows out"
 }
 
 func dirWord(egress bool) string {

@@ -11,26 +11,29 @@ import (
 
 // Resource types the analysis reads.
 const (
-	TypeVpc               = "aws:ec2/vpc:Vpc"
-	TypeSubnet            = "aws:ec2/subnet:Subnet"
-	TypeRouteTable        = "aws:ec2/routeTable:RouteTable"
-	TypeRoute             = "aws:ec2/route:Route"
-	TypeRouteTableAssoc   = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	TypeIGW               = "aws:ec2/internetGateway:InternetGateway"
-	TypeNAT               = "aws:ec2/natGateway:NatGateway"
-	TypeNACL              = "aws:ec2/networkAcl:NetworkAcl"
-	TypeDefaultNACL       = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
-	TypeNACLRule          = "aws:ec2/networkAclRule:NetworkAclRule"
-	TypeNACLAssoc         = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
-	TypeSG                = "aws:ec2/securityGroup:SecurityGroup"
-	TypeSGRule            = "aws:ec2/securityGroupRule:SecurityGroupRule"
-	TypeSGIngressRule     = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	TypeSGEgressRule      = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	TypeLB                = "aws:lb/loadBalancer:LoadBalancer"
-	TypeALB               = "aws:alb/loadBalancer:LoadBalancer"
-	TypeECSService        = "aws:ecs/service:Service"
-	implicitDenyRuleLabel = "*"
+	TypeVpc             = "aws:ec2/vpc:Vpc"
+	TypeSubnet          = "aws:ec2/subnet:Subnet"
+	TypeRouteTable      = "aws:ec2/routeTable:RouteTable"
+	TypeRoute           = "aws:ec2/route:Route"
+	TypeRouteTableAssoc = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	TypeIGW             = "aws:ec2/internetGateway:InternetGateway"
+	TypeNAT             = "aws:ec2/natGateway:NatGateway"
+	TypeNACL            = "aws:ec2/networkAcl:NetworkAcl"
+	TypeDefaultNACL     = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+	TypeNACLRule        = "aws:ec2/networkAclRule:NetworkAclRule"
+	TypeNACLAssoc       = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+	TypeSG              = "aws:ec2/securityGroup:SecurityGroup"
+	TypeSGRule          = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	TypeSGIngressRule   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	TypeSGEgressRule    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	TypeLB              = "aws:lb/loadBalancer:LoadBalancer"
+	TypeALB             = "aws:alb/loadBalancer:LoadBalancer"
+	TypeECSService      = "aws:ecs/service:Service"
 )
+
+// implicitDenyRuleLabel is how AWS shows the final deny-all rule of a
+// network ACL.
+const implicitDenyRuleLabel = "*"
 
 // unknownError says a value the analysis needs is not known yet (a
 // preview) or not in the graph: the path is then neither proven nor
@@ -269,8 +272,10 @@ func (m *model) naclOf(s *subnet) (*nacl, error) {
 	case 0:
 		// The VPC's default network ACL.
 		for _, d := range m.g.OfType(TypeDefaultNACL) {
-			if len(m.g.Refs(d, "defaultNetworkAclId", TypeVpc)) > 0 && m.g.Refs(d, "defaultNetworkAclId", TypeVpc)[0].URN == s.vpc.URN {
-				return m.nacl(d)
+			for _, vpc := range m.g.Refs(d, "defaultNetworkAclId", TypeVpc) {
+				if vpc.URN == s.vpc.URN {
+					return m.nacl(d)
+				}
 			}
 		}
 		return nil, unknownf("subnet %s: no network ACL association in the graph (the default network ACL of %s is not either)", s.name, s.vpc.Name)

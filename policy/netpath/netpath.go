@@ -290,6 +290,7 @@ func (m *model) check(d *graph.Resource) Result {
 		mode = modeAny
 	}
 	ev := &evaluation{m: m, protocol: res.Protocol, mode: mode}
+	open := false // a forbidden path open on some pair
 	for _, src := range from.placements() {
 		for _, dst := range to.placements() {
 			if src.sn == nil && dst.sn == nil {
@@ -313,8 +314,9 @@ func (m *model) check(d *graph.Resource) Result {
 			if res.Kind == Required {
 				res.Problems = append(res.Problems, requiredProblems(pair, res.Protocol, ports, checks)...)
 			} else {
-				probs, decided := forbiddenProblems(pair, res.Protocol, ports, checks, mustBlock)
+				probs, decided, pairOpen := forbiddenProblems(pair, res.Protocol, ports, checks, mustBlock)
 				res.Problems = append(res.Problems, probs...)
+				open = open || pairOpen
 				if res.DecidedBy == "" {
 					res.DecidedBy = decided
 				}
@@ -323,22 +325,13 @@ func (m *model) check(d *graph.Resource) Result {
 	}
 	res.OK = len(res.Problems) == 0
 	res.Status = Closed
-	if (res.Kind == Required && res.OK) || (res.Kind == Forbidden && anyOpen(res.Problems)) {
+	if (res.Kind == Required && res.OK) || (res.Kind == Forbidden && open) {
 		res.Status = Open
 	}
 	if res.Kind == Required || !res.OK {
 		res.DecidedBy = ""
 	}
 	return res
-}
-
-func anyOpen(problems []string) bool {
-	for _, p := range problems {
-		if strings.Contains(p, " is open") {
-			return true
-		}
-	}
-	return false
 }
 
 // requiredProblems: every check must allow every port (requests) and every
@@ -370,7 +363,7 @@ func portLabel(c check, missing portSet) string {
 // forbiddenProblems: the path is open when some port passes every request
 // check and some ephemeral port passes every reply check. Each layer in
 // mustBlock must close it on its own.
-func forbiddenProblems(pair, protocol string, ports portSet, checks []check, mustBlock []Layer) ([]string, string) {
+func forbiddenProblems(pair, protocol string, ports portSet, checks []check, mustBlock []Layer) (problems []string, decidedBy string, open bool) {
 	var out []string
 	reqOpen, repOpen, decided := passing(ports, checks, "")
 	if !reqOpen.empty() && !repOpen.empty() {
@@ -382,7 +375,7 @@ func forbiddenProblems(pair, protocol string, ports portSet, checks []check, mus
 			}
 		}
 		out = append(out, fmt.Sprintf("%s %s/%s is open: %s", pair, protocol, reqOpen.String(), strings.Join(via, "; ")))
-		return out, ""
+		return out, "", true
 	}
 	for _, l := range mustBlock {
 		lr, lp, _ := passing(ports, checks, l)
@@ -401,7 +394,7 @@ func forbiddenProblems(pair, protocol string, ports portSet, checks []check, mus
 		}
 		out = append(out, fmt.Sprintf("%s %s/%s: the %s layer does not close it (%s); it must on its own", pair, protocol, lr.String(), l, strings.Join(via, "; ")))
 	}
-	return out, pair + ": " + decided
+	return out, pair + ": " + decided, false
 }
 
 // passing intersects the checks (of one layer, or all when layer is "") and

@@ -426,3 +426,15 @@ func TestSummarize(t *testing.T) {
 	})
 	assert.Equal(t, Summary{RequiredOpen: 1, RequiredClosed: 1, ForbiddenClosed: 1, ForbiddenOpen: 1, Unknown: 1}, s)
 }
+
+// A subnet with no explicit association is on the VPC's default network
+// ACL; emptied, it denies everything.
+func TestDefaultNACL(t *testing.T) {
+	n := twoSubnets()
+	n.nacl("tier", open, open, "c")
+	n.add(TypeDefaultNACL, "default-acl", nil, "defaultNetworkAclId", urn(TypeVpc, "vpc"))
+	n.path("required", "p", ep{subnets: []string{"a"}}, ep{subnets: []string{"c"}}, p443)
+	r := n.check(t)["p"]
+	assert.False(t, r.OK)
+	problem(t, r, "a → c tcp/443: request outbound at a: network ACL default-acl: no rule matches tcp/443 to 10.0.2.0/24, implicit deny (rule *)")
+}
