@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Backup is the workload account's backup configuration.
@@ -60,6 +61,9 @@ type Recovery struct {
 	ApprovalTimeoutSeconds int
 	VerifyQuery            string
 	VerifyDatabase         string
+	// ImageRepository is the repository of the API/batch image in the
+	// restore account's own registry (from apiImage, pinned by digest).
+	ImageRepository string
 }
 
 var (
@@ -232,7 +236,42 @@ func (r *reader) recovery(c *Config) *Recovery {
 	rc.ApprovalTimeoutSeconds = r.intIn("restoreApprovalTimeoutSeconds", 86400, 300, 604800)
 	rc.VerifyQuery = r.optStr("restoreVerifyQuery", "SELECT 1")
 	rc.VerifyDatabase = r.optStr("restoreVerifyDatabase", "bank")
+	rc.ImageRepository = r.restoreImage(c)
 	return rc
+}
+
+// restoreImage checks that the restore account runs exactly the image known
+// good, from its own registry: during an incident the workload account's
+// registry is compromised or gone, and a tag can be moved. It returns the
+// repository name.
+func (r *reader) restoreImage(c *Config) string {
+	if c.App == nil || c.App.Image == "" || r.has("apiImage") {
+		return ""
+	}
+	registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", c.AccountID, c.Region)
+	m := digestImageRE.FindStringSubmatch(c.App.Image)
+	if !strings.HasPrefix(c.App.Image, registry) || m == nil {
+		r.fail("apiImage", c.App.Image, fmt.Sprintf("must be pinned by digest in the restore account's own registry (%s<repository>@sha256:<64 hex digits>): "+
+			"the workload account's registry may be compromised or gone, and a tag can be moved", registry))
+		return ""
+	}
+	return m[1]
+}
+
+var (
+	digestImageRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/([a-z0-9._/-]+)@sha256:[0-9a-f]{64}$`)
+	ecrImageRE    = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/([a-z0-9._/-]+)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$`)
+)
+
+// ECRRepository is the repository of an image in an ECR registry
+// (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:tag or @digest),
+// false for another registry.
+func ECRRepository(image string) (string, bool) {
+	m := ecrImageRE.FindStringSubmatch(image)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 var clusterPrefixRE = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)

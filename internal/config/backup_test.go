@@ -73,6 +73,8 @@ func TestBunkerStackReferenceInsteadOfArn(t *testing.T) {
 	assert.Equal(t, "acme/fintech-resilience/bunker", c.Backup.BunkerStack)
 }
 
+const restoreImage = "333333333333.dkr.ecr.ap-northeast-1.amazonaws.com/bank-api@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0"
+
 func goodRestore() map[string]string {
 	return with(goodWorkload(), map[string]string{
 		ns + "role":                       "restore",
@@ -81,6 +83,7 @@ func goodRestore() map[string]string {
 		ns + "bunkerStack":                "acme/fintech-resilience/bunker",
 		ns + "ramSharingWithOrganization": "false",
 		ns + "restoreEngineVersion":       "16.6",
+		ns + "apiImage":                   restoreImage,
 	}, ns+"bunkerVaultArn")
 }
 
@@ -105,6 +108,20 @@ func TestRecoveryConfig(t *testing.T) {
 	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "restoreEngineVersion": "8.0.mysql_aurora.3.08.0"})), "restore")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is not an aurora-postgresql version")
+
+	assert.Equal(t, "bank-api", c.Recovery.ImageRepository)
+
+	// The image is pinned by digest in the restore account's own registry:
+	// a tag, or the workload account's registry, is refused, naming the key.
+	for _, img := range []string{
+		"333333333333.dkr.ecr.ap-northeast-1.amazonaws.com/bank-api:1.4.2",
+		"111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/bank-api@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0",
+	} {
+		_, err = Load(getter(with(goodRestore(), map[string]string{ns + "apiImage": img})), "restore")
+		require.Error(t, err, img)
+		assert.Contains(t, err.Error(), "fintech-resilience:apiImage")
+		assert.Contains(t, err.Error(), "pinned by digest in the restore account's own registry")
+	}
 
 	// Accepting a share needs its ARN or the bunker stack.
 	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "bunkerVaultArn": "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:b"}, ns+"bunkerStack")), "restore")

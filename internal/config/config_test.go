@@ -144,6 +144,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 		m := with(goodWorkload(), map[string]string{
 			"fintech-resilience:role":                      "restore",
 			"fintech-resilience:restoreEngineVersion":      "16.6",
+			"fintech-resilience:apiImage":                  restoreImage,
 			"aws:allowedAccountIds":                        `["333333333333"]`,
 			"aws:profile":                                  "restore-admin",
 			"fintech-resilience:vpcCidr":                   "172.20.0.0/20",

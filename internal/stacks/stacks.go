@@ -173,6 +173,9 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := replicateImagesToRestore(ctx, cfg); err != nil {
+		return err
+	}
 	bp, err := backupprotection.NewBackupProtection(ctx, "backup", &backupprotection.Args{
 		AccountID: cfg.AccountID, Region: cfg.Region,
 		VaultName: b.VaultName, KeyArn: backupKey.Arn,
@@ -485,6 +488,9 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	endpoints := vpc.InterfaceEndpoints()
 	// The TLS-enforcing parameter group of the workload cluster's posture,
 	// for every cluster the restore workflow restores.
+	if err := restoreRegistry(ctx, cfg); err != nil {
+		return err
+	}
 	restoredParamsName := rc.ClusterPrefix + "-tls"
 	restoredParams, err := encryptedaurora.NewTLSParameterGroup(ctx, "restored-db-params", restoredParamsName,
 		rc.ClusterPrefix+"-*", rc.Engine, rc.EngineVersion, nil)
