@@ -38,3 +38,15 @@ func TestParameterGroupIsRequired(t *testing.T) {
 	a.ParameterGroupName = "restored-bank-tls"
 	assert.Empty(t, a.validatePosture())
 }
+
+// The restore budget must allow at least one status poll.
+func TestBudgetAllowsAPoll(t *testing.T) {
+	a := Args{PollIntervalSeconds: 1000, TimeoutSeconds: 1800}
+	err := a.validate()
+	assert.ErrorContains(t, err, "PollIntervalSeconds 1000 must be at most half of TimeoutSeconds 1800")
+	a.PollIntervalSeconds = 900
+	err = a.validate()
+	assert.NotContains(t, err.Error(), "PollIntervalSeconds")
+	p := DefinitionParams{PollIntervalSeconds: 900, RestoreTimeoutSeconds: 1800}
+	assert.Equal(t, 1, p.MaxPolls())
+}

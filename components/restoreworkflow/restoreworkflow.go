@@ -261,8 +261,8 @@ func (a *Args) validate() error {
 	if a.ApprovalTimeoutSeconds < 300 || a.ApprovalTimeoutSeconds > 7*24*3600 {
 		add("ApprovalTimeoutSeconds %d is outside 300 to 604800 (7 days)", a.ApprovalTimeoutSeconds)
 	}
-	if a.PollIntervalSeconds >= a.TimeoutSeconds && a.TimeoutSeconds > 0 {
-		add("PollIntervalSeconds %d must be below TimeoutSeconds %d", a.PollIntervalSeconds, a.TimeoutSeconds)
+	if 2*a.PollIntervalSeconds > a.TimeoutSeconds && a.TimeoutSeconds > 0 {
+		add("PollIntervalSeconds %d must be at most half of TimeoutSeconds %d (the restore budget counts status polls)", a.PollIntervalSeconds, a.TimeoutSeconds)
 	}
 	if len(a.VerifyQuery) > 4096 {
 		add("VerifyQuery is %d bytes, above 4096", len(a.VerifyQuery))
