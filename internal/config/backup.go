@@ -234,6 +234,9 @@ func (r *reader) recovery(c *Config) *Recovery {
 	rc.PollIntervalSeconds = r.intIn("restorePollIntervalSeconds", 60, 10, 3600)
 	rc.TimeoutSeconds = r.intIn("restoreTimeoutSeconds", 21600, 600, 172800)
 	rc.ApprovalTimeoutSeconds = r.intIn("restoreApprovalTimeoutSeconds", 86400, 300, 604800)
+	if 2*rc.PollIntervalSeconds > rc.TimeoutSeconds && !r.has("restorePollIntervalSeconds") && !r.has("restoreTimeoutSeconds") {
+		r.fail("restorePollIntervalSeconds", fmt.Sprint(rc.PollIntervalSeconds), fmt.Sprintf("must be at most half of restoreTimeoutSeconds (%d): the restore budget counts status polls", rc.TimeoutSeconds))
+	}
 	rc.VerifyQuery = r.optStr("restoreVerifyQuery", "SELECT 1")
 	rc.VerifyDatabase = r.optStr("restoreVerifyDatabase", "bank")
 	rc.ImageRepository = r.restoreImage(c)

@@ -123,6 +123,11 @@ func TestRecoveryConfig(t *testing.T) {
 		assert.Contains(t, err.Error(), "pinned by digest in the restore account's own registry")
 	}
 
+	// The restore budget must allow a status poll.
+	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "restorePollIntervalSeconds": "600", ns + "restoreTimeoutSeconds": "900"})), "restore")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "fintech-resilience:restorePollIntervalSeconds")
+
 	// Accepting a share needs its ARN or the bunker stack.
 	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "bunkerVaultArn": "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:b"}, ns+"bunkerStack")), "restore")
 	require.Error(t, err)
