@@ -426,7 +426,11 @@ func passing(ports portSet, checks []check, layer Layer) (portSet, portSet, stri
 
 // Summary counts results per kind and outcome.
 type Summary struct {
-	RequiredOpen, RequiredClosed, ForbiddenClosed, ForbiddenOpen, Unknown int
+	RequiredOpen    int `json:"requiredOpen"`
+	RequiredClosed  int `json:"requiredClosed"`
+	ForbiddenClosed int `json:"forbiddenClosed"`
+	ForbiddenOpen   int `json:"forbiddenOpen"`
+	Unknown         int `json:"unknown"`
 }
 
 // Summarize counts results.
