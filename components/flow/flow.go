@@ -39,7 +39,12 @@ const (
 	PropContext   = "context"
 	PropCaller    = "caller"
 	PropReason    = "reason"
+	PropPolicyOf  = "policyOf"
 )
+
+// OutsiderAccount stands for any account outside the design in forbidden
+// flows (an attacker's account). It is not a real account of the design.
+const OutsiderAccount = "999999999999"
 
 // AnyPrincipalOf is the principal of a forbidden flow that stands for every
 // principal of an account, with an identity policy that allows everything
@@ -64,6 +69,9 @@ type Access struct {
 	// Context is the request context AWS sends with the request (e.g.
 	// kms:ViaService, aws:SourceArn), one value per key as in a request.
 	Context map[string]pulumi.StringInput
+	// PolicyOf, when set, is the ARN of the resource whose resource policy
+	// governs Resource (a backup vault for its recovery points).
+	PolicyOf pulumi.StringInput
 	// Caller names the code that makes the call: a function and SDK call,
 	// a state machine state, or an AWS service acting for the component.
 	Caller string
@@ -134,6 +142,9 @@ func declare(ctx *pulumi.Context, typ string, parent pulumi.Resource, parentName
 		PropContext:   context,
 		PropCaller:    pulumi.String(a.Caller),
 		PropReason:    pulumi.String(a.Reason),
+	}
+	if a.PolicyOf != nil {
+		props[PropPolicyOf] = a.PolicyOf
 	}
 	d := &Declaration{}
 	name := parentName + "-flow-" + part

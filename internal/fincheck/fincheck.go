@@ -41,6 +41,7 @@ const usage = `usage:
   fincheck analyze --state FILE [--format text|json|sarif]
   fincheck report  --format fisc [--dir DIR]
   fincheck preflight --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json]
+  fincheck flows   --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json]
 `
 
 // Run executes one command and returns the exit code.
@@ -65,6 +66,8 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 		code, err = runReport(args[1:], stdout)
 	case "preflight":
 		code, err = runPreflight(args[1:], stdout)
+	case "flows":
+		code, err = runFlows(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK

@@ -255,6 +255,28 @@ func (m *mocks) computed(typ, logical, id string, inputs map[string]any) map[str
 				"secretStatus": "active",
 			}}
 		}
+	case "aws:ec2/networkAcl:NetworkAcl":
+		out["arn"] = arn("ec2", "network-acl/"+id)
+	case "aws:ec2/securityGroup:SecurityGroup":
+		out["arn"] = arn("ec2", "security-group/"+id)
+	case "aws:ec2/routeTable:RouteTable":
+		out["arn"] = arn("ec2", "route-table/"+id)
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		family := graph.Str(inputs["family"])
+		if family == "" {
+			family = name
+		}
+		out["arn"] = arn("ecs", "task-definition/"+family+":1")
+		out["arnWithoutRevision"] = arn("ecs", "task-definition/"+family)
+		out["revision"] = 1.0
+	case "aws:ecs/cluster:Cluster":
+		out["arn"] = arn("ecs", "cluster/"+name)
+	case "aws:dynamodb/table:Table":
+		out["arn"] = arn("dynamodb", "table/"+name)
+	case "aws:cloudwatch/eventRule:EventRule":
+		out["arn"] = arn("events", "rule/"+name)
+	case "aws:ecr/repository:Repository":
+		out["arn"] = arn("ecr", "repository/"+name)
 	case "aws:guardduty/detector:Detector":
 		out["arn"] = arn("guardduty", "detector/"+id)
 	case "aws:ram/resourceShare:ResourceShare":

@@ -86,6 +86,9 @@ func New(resources []*Resource) *Graph {
 // ByURN returns the resource with that URN, or nil.
 func (g *Graph) ByURN(urn string) *Resource { return g.byURN[urn] }
 
+// ByARN returns the resource whose known "arn" output is arn, or nil.
+func (g *Graph) ByARN(arn string) *Resource { return g.byARN[arn] }
+
 // OfType returns every resource of the given type tokens, in URN order.
 func (g *Graph) OfType(types ...string) []*Resource {
 	var out []*Resource
