@@ -118,8 +118,25 @@ func (a *Args) validate() error {
 	return nil
 }
 
+// ProtectedActions are denied to every principal of every account by the
+// vault access policy: deleting or shortening recovery points, deleting the
+// vault and rewriting or removing its access policy or lock. An explicit
+// Deny in the resource policy wins over any Allow, an administrator's or
+// the account root's included, so the guarantee holds in IAM and not only
+// through the vault lock. Consequence: the access policy itself cannot be
+// changed after creation (docs/decisions/0013-bunker-vault-explicit-deny.md).
+var ProtectedActions = []string{
+	"backup:DeleteBackupVault",
+	"backup:DeleteBackupVaultAccessPolicy",
+	"backup:DeleteBackupVaultLockConfiguration",
+	"backup:DeleteRecoveryPoint",
+	"backup:PutBackupVaultAccessPolicy",
+	"backup:PutBackupVaultLockConfiguration",
+	"backup:UpdateRecoveryPointLifecycle",
+}
+
 // AccessPolicy returns the vault access policy: CopyIntoBackupVault for the
-// source accounts, nothing else.
+// source accounts, and an explicit Deny of ProtectedActions for everyone.
 func AccessPolicy(sourceAccounts []string) (string, error) {
 	principals := make([]string, 0, len(sourceAccounts))
 	for _, a := range sourceAccounts {
@@ -134,6 +151,20 @@ func AccessPolicy(sourceAccounts []string) (string, error) {
 			"Principal": map[string]any{"AWS": principals},
 			"Action":    "backup:CopyIntoBackupVault",
 			"Resource":  "*",
+		}, {
+			// Not even the bunker's own principals plant recovery points.
+			"Sid":       "OnlyWorkloadAccountsCopyIn",
+			"Effect":    "Deny",
+			"Principal": map[string]any{"AWS": "*"},
+			"Action":    "backup:CopyIntoBackupVault",
+			"Resource":  "*",
+			"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": sorted(sourceAccounts)}},
+		}, {
+			"Sid":       "NoOneDeletesOrRewrites",
+			"Effect":    "Deny",
+			"Principal": map[string]any{"AWS": "*"},
+			"Action":    ProtectedActions,
+			"Resource":  "*",
 		}},
 	}
 	out, err := json.Marshal(doc)
@@ -141,6 +172,12 @@ func AccessPolicy(sourceAccounts []string) (string, error) {
 		return "", fmt.Errorf("marshal access policy: %w", err)
 	}
 	return string(out), nil
+}
+
+func sorted(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
 }
 
 // NewAirGappedVault creates the vault, its access policy, notifications and
@@ -178,8 +215,8 @@ func NewAirGappedVault(ctx *pulumi.Context, name string, args *Args, opts ...pul
 		return nil, fmt.Errorf("airgappedvault %s: access policy: %w", name, err)
 	}
 	topic, err := notifytopic.NewTopic(ctx, name+"-notifications", &notifytopic.Args{
-		AccountID:  args.AccountID,
-		KeyArn:     args.NotificationKeyArn,
+		AccountID: args.AccountID,
+		KeyArn:    args.NotificationKeyArn,
 		// EventBridge and CloudWatch deliver the tamper alerts and the
 		// missing-copy alarm (components/vaultwatch) to the same topic.
 		Publishers: []string{"backup.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"},
@@ -217,6 +254,9 @@ func NewAirGappedVault(ctx *pulumi.Context, name string, args *Args, opts ...pul
 		}, parent); err != nil {
 			return nil, fmt.Errorf("airgappedvault %s: share principal %s: %w", name, acct, err)
 		}
+	}
+	if err := declareFlows(ctx, v, name, args); err != nil {
+		return nil, fmt.Errorf("airgappedvault %s: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
 		"vaultArn": v.VaultArn, "resourceShareArn": v.ResourceShareArn, "topicArn": v.TopicArn,

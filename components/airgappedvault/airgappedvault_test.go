@@ -42,21 +42,32 @@ func TestAirGappedVault(t *testing.T) {
 	assert.Equal(t, 400.0, vault.Inputs["maxRetentionDays"])
 	assert.Equal(t, comp.URN, vault.Parent)
 
-	// The access policy admits only the workload account, only to copy in.
+	// The access policy admits only the workload account, only to copy in,
+	// and denies everyone the protected actions and any other copy-in.
 	pol := testkit.One(t, g, "aws:backup/vaultPolicy:VaultPolicy")
 	var doc struct {
 		Statement []struct {
+			Sid       string
 			Effect    string
-			Principal map[string][]string
-			Action    string
-			Condition map[string]any
+			Principal map[string]any
+			Action    any
+			Condition map[string]map[string][]string
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(pol.Inputs["policy"])), &doc))
-	require.Len(t, doc.Statement, 1)
-	assert.Equal(t, "Allow", doc.Statement[0].Effect)
-	assert.Equal(t, "backup:CopyIntoBackupVault", doc.Statement[0].Action)
-	assert.Equal(t, []string{"arn:aws:iam::111111111111:root"}, doc.Statement[0].Principal["AWS"])
+	require.Len(t, doc.Statement, 3)
+	allow, only, deny := doc.Statement[0], doc.Statement[1], doc.Statement[2]
+	assert.Equal(t, "Allow", allow.Effect)
+	assert.Equal(t, "backup:CopyIntoBackupVault", allow.Action)
+	assert.Equal(t, []any{"arn:aws:iam::111111111111:root"}, allow.Principal["AWS"])
+	assert.Equal(t, "Deny", only.Effect)
+	assert.Equal(t, "backup:CopyIntoBackupVault", only.Action)
+	assert.Equal(t, []string{"111111111111"}, only.Condition["StringNotEquals"]["aws:PrincipalAccount"])
+	assert.Equal(t, "Deny", deny.Effect)
+	assert.Equal(t, "*", deny.Principal["AWS"])
+	assert.ElementsMatch(t, ProtectedActions, deny.Action)
+	assert.Contains(t, ProtectedActions, "backup:DeleteRecoveryPoint")
+	assert.Contains(t, ProtectedActions, "backup:PutBackupVaultAccessPolicy")
 	assert.Equal(t, []string{vault.URN}, pol.PropertyDependencies["backupVaultName"])
 
 	// Shared with the restore account only, external principals off.

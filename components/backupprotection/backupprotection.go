@@ -30,6 +30,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
+
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
 
@@ -45,11 +47,8 @@ const (
 // MaxContinuousRetentionDays is AWS Backup's limit for continuous backups.
 const MaxContinuousRetentionDays = 35
 
-// AWS-managed policies of the backup role: backup and restore, nothing else.
-const (
-	BackupServicePolicy  = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
-	RestoreServicePolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
-)
+// BackupServicePolicy is the only (AWS-managed) policy of the backup role.
+const BackupServicePolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 
 // VaultEvents are the vault notifications (events AWS Backup still emits).
 var VaultEvents = []string{"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "COPY_JOB_SUCCESSFUL", "RECOVERY_POINT_MODIFIED", "RESTORE_JOB_COMPLETED"}
@@ -263,12 +262,22 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	if err != nil {
 		return nil, wrap("role", err)
 	}
-	for suffix, arn := range map[string]string{"backup": BackupServicePolicy, "restore": RestoreServicePolicy} {
+	// Only the backup policy: the AWS-managed restore policy grants
+	// iam:PassRole on every role, and restores happen in the restore account
+	// (docs/decisions/0017-scoped-restore-roles.md).
+	for suffix, arn := range map[string]string{"backup": BackupServicePolicy} {
 		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-role-"+suffix, &iam.RolePolicyAttachmentArgs{
 			Role: role.Name, PolicyArn: pulumi.String(arn),
 		}, parent); err != nil {
 			return nil, wrap("role policy "+suffix, err)
 		}
+	}
+	if err := flow.Require(ctx, bp, name, "copy-to-bunker", flow.Access{
+		Principal: role.Arn, Actions: []string{"backup:CopyIntoBackupVault"}, Resource: args.CopyVaultArn,
+		Caller: "AWS Backup copy action of plan " + name + " (with the backup role)",
+		Reason: "every recovery point is copied into the bunker's air-gapped vault",
+	}); err != nil {
+		return nil, wrap("flows", err)
 	}
 	if _, err := backup.NewSelection(ctx, name+"-selection", &backup.SelectionArgs{
 		Name:       pulumi.String("by-tag-" + args.SelectionTagKey),

@@ -398,9 +398,11 @@ func (n names) networkStatements(r resolved, describe []string) []map[string]any
 	return []map[string]any{
 		{"Sid": "Describe", "Effect": "Allow", "Action": describe, "Resource": "*"},
 		{
+			// AWS authorizes ReplaceNetworkAclAssociation on both the
+			// network ACL and the subnet; both must be in this VPC.
 			"Sid": "MoveSubnetAssociationsInThisVpcOnly", "Effect": "Allow",
 			"Action":    "ec2:ReplaceNetworkAclAssociation",
-			"Resource":  n.arn("ec2", "network-acl/*"),
+			"Resource":  []string{n.arn("ec2", "network-acl/*"), n.arn("ec2", "subnet/*")},
 			"Condition": map[string]any{"StringEquals": map[string]any{"ec2:Vpc": n.arn("ec2", "vpc/"+r.vpcID)}},
 		},
 	}
@@ -410,7 +412,7 @@ func (n names) commonStatements(fn string, r resolved) []map[string]any {
 	return []map[string]any{
 		{
 			"Sid": "StateTable", "Effect": "Allow",
-			"Action":   []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:TransactWriteItems"},
+			"Action":   []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 			"Resource": []string{r.tableArn, r.tableArn + "/index/*"},
 		},
 		{
@@ -553,6 +555,7 @@ func NewIsolationResponder(ctx *pulumi.Context, name string, args *Args, opts ..
 		b.releaseAccess,
 		b.alarms,
 		b.declarePaths,
+		b.declareFlows,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -597,6 +600,7 @@ type builder struct {
 	evidence, smLogGroup          *cloudwatch.LogGroup
 	roles                         map[string]*iam.Role
 	quarantineIDs, blastRadiusIDs pulumi.StringOutput
+	approvalRole                  *iam.Role
 }
 
 func (b *builder) child(part string) string { return b.name + "-" + part }
@@ -860,6 +864,7 @@ func (b *builder) approval() error {
 	if err != nil {
 		return fmt.Errorf("approval role: %w", err)
 	}
+	b.approvalRole = role
 	rp, err := iam.NewRolePolicy(b.ctx, b.child("approval-policy"), &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: b.policyOutput(b.n.approvalPolicy),

@@ -311,7 +311,8 @@ func TestIsolationResponder(t *testing.T) {
 		sts := statements(t, graph.Str(testkit.Named(t, g, tRolePolicy, "resp-"+fn+"-policy").Inputs["policy"]))
 		move := sts["MoveSubnetAssociationsInThisVpcOnly"]
 		assert.Equal(t, "ec2:ReplaceNetworkAclAssociation", move.Action)
-		assert.Equal(t, "arn:aws:ec2:ap-northeast-1:111111111111:network-acl/*", move.Resource)
+		// AWS authorizes the call on the ACL and on the subnet.
+		assert.Equal(t, []string{"arn:aws:ec2:ap-northeast-1:111111111111:network-acl/*", "arn:aws:ec2:ap-northeast-1:111111111111:subnet/*"}, strs(move.Resource))
 		assert.Equal(t, vpcArn, move.Condition["StringEquals"]["ec2:Vpc"])
 		assert.Equal(t, []string{graph.Str(table.Outputs["arn"]), graph.Str(table.Outputs["arn"]) + "/index/*"}, strs(sts["StateTable"].Resource))
 		assert.Equal(t, topicArn, sts["Notify"].Resource)

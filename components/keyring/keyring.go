@@ -19,6 +19,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -159,6 +161,9 @@ func NewKeyRing(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		}
 		kr.Keys[p.Name] = key
 		arns[p.Name] = key.Arn
+		if err := forbidOutsiders(ctx, kr, name, args.Region, p, key.Arn); err != nil {
+			return nil, fmt.Errorf("keyring %s: %w", name, err)
+		}
 	}
 	kr.Arns = arns.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(kr, pulumi.Map{"arns": kr.Arns}); err != nil {
@@ -261,7 +266,9 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 			Action:    []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
 			Resource:  "*",
 			Condition: map[string]map[string]any{
-				"StringEquals": {"kms:ViaService": fmt.Sprintf("backup.%s.amazonaws.com", region), "kms:CallerAccount": p.CrossAccountPrincipals},
+				// AWS Backup copies the recovery point; for Aurora, RDS
+				// copies the cluster snapshot on its behalf.
+				"StringEquals": {"kms:ViaService": []string{fmt.Sprintf("backup.%s.amazonaws.com", region), fmt.Sprintf("rds.%s.amazonaws.com", region)}, "kms:CallerAccount": p.CrossAccountPrincipals},
 			},
 		})
 	}
@@ -326,4 +333,49 @@ func sidPart(svc string) string {
 		out = append(out, c)
 	}
 	return string(out)
+}
+
+// forbidOutsiders declares that no account outside the design decrypts
+// with the key; for an account admitted for AWS Backup copies, that the
+// copy works through AWS Backup and RDS, and that direct use is refused.
+// In short:
+// with the key, and that an account admitted for AWS Backup copies cannot
+// use it except through AWS Backup.
+func forbidOutsiders(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpose, key pulumi.StringInput) error {
+	if err := flow.Forbid(ctx, kr, name, p.Name+"-no-outsider-decrypt", flow.Access{
+		Principal: pulumi.String(flow.AnyPrincipalOf("aws", flow.OutsiderAccount)),
+		Actions:   []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"},
+		Resource:  key, Caller: "any principal of an account outside the design",
+		Reason: "data encrypted with the " + p.Name + " key stays readable only inside the design",
+	}); err != nil {
+		return err
+	}
+	for _, other := range p.CrossAccountPrincipals {
+		slr := pulumi.String(fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup", other))
+		for _, svc := range []string{"backup", "rds"} {
+			if err := flow.Require(ctx, kr, name, p.Name+"-copy-via-"+svc+"-"+other, flow.Access{
+				Principal: slr, Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey"},
+				Resource: key,
+				Context: map[string]pulumi.StringInput{
+					"kms:ViaService":    pulumi.String(fmt.Sprintf("%s.%s.amazonaws.com", svc, region)),
+					"kms:CallerAccount": pulumi.String(other),
+				},
+				Caller: "AWS Backup in account " + other + " (" + svc + " acting for the copy)",
+				Reason: "recovery points encrypted with the " + p.Name + " key are copied into the bunker",
+			}); err != nil {
+				return err
+			}
+		}
+		if err := flow.Forbid(ctx, kr, name, p.Name+"-no-direct-decrypt-"+other, flow.Access{
+			Principal: pulumi.String(flow.AnyPrincipalOf("aws", other)),
+			Actions:   []string{"kms:Decrypt"},
+			Resource:  key,
+			Context:   map[string]pulumi.StringInput{"kms:CallerAccount": pulumi.String(other)},
+			Caller:    "a principal of account " + other + " calling KMS directly",
+			Reason:    "account " + other + " may use the key only through AWS Backup, to copy recovery points",
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

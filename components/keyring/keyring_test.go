@@ -169,7 +169,8 @@ func TestKeyPolicyCrossAccount(t *testing.T) {
 	assert.Equal(t, []string{"111111111111"}, strs(via.Condition["StringEquals"]["kms:CallerAccount"]))
 	cross := sts["CrossAccountCopyThroughBackup"]
 	assert.Equal(t, []string{"arn:aws:iam::222222222222:root"}, strs(cross.Principal["AWS"]))
-	assert.Equal(t, []string{"backup.ap-northeast-1.amazonaws.com"}, strs(cross.Condition["StringEquals"]["kms:ViaService"]))
+	// AWS Backup copies, and RDS acts for it on Aurora snapshots.
+	assert.Equal(t, []string{"backup.ap-northeast-1.amazonaws.com", "rds.ap-northeast-1.amazonaws.com"}, strs(cross.Condition["StringEquals"]["kms:ViaService"]))
 	assert.Equal(t, []string{"222222222222"}, strs(cross.Condition["StringEquals"]["kms:CallerAccount"]))
 	assert.NotContains(t, cross.Action, "kms:Encrypt")
 }
@@ -265,7 +266,17 @@ func TestKeyRingUnderMocks(t *testing.T) {
 	}
 	_, err = kr.Key("missing")
 	assert.EqualError(t, err, `keyring has no "missing" key (has [backup data logs notifications])`)
-	assert.Len(t, g.Resources, 1+2*len(allPurposes))
+	// The component, a key and an alias per purpose; per key the
+	// declaration that no outsider decrypts with it; per account admitted
+	// for backup copies, the copy through AWS Backup and through RDS
+	// (required) and direct use (forbidden).
+	cross := 0
+	for _, p := range allPurposes {
+		cross += len(p.CrossAccountPrincipals)
+	}
+	assert.Len(t, g.OfType("fintech:flow:Forbidden"), len(allPurposes)+cross)
+	assert.Len(t, g.OfType("fintech:flow:Required"), 2*cross)
+	assert.Len(t, g.Resources, 1+3*len(allPurposes)+3*cross)
 }
 
 func TestKeyRingTags(t *testing.T) {

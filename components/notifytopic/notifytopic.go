@@ -40,6 +40,9 @@ type Topic struct {
 
 	Topic *sns.Topic
 	Arn   pulumi.StringOutput
+
+	account string
+	keyArn  pulumi.StringInput
 }
 
 var (
@@ -75,7 +78,7 @@ func NewTopic(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	if err := args.validate(); err != nil {
 		return nil, fmt.Errorf("notifytopic %s: %w", name, err)
 	}
-	t := &Topic{}
+	t := &Topic{account: args.AccountID, keyArn: args.KeyArn}
 	if err := ctx.RegisterComponentResource(TypeToken, name, t, opts...); err != nil {
 		return nil, fmt.Errorf("notifytopic %s: register: %w", name, err)
 	}
@@ -112,6 +115,13 @@ func NewTopic(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 			Policy: policy,
 		}, parent); err != nil {
 			return nil, fmt.Errorf("notifytopic %s: policy: %w", name, err)
+		}
+	}
+	for _, p := range args.Publishers {
+		svc := strings.TrimSuffix(p, ".amazonaws.com")
+		if err := t.RequirePublish(ctx, t, name, svc, pulumi.String(p), nil,
+			svc+" (service principal)", "the service delivers its alerts to the topic"); err != nil {
+			return nil, fmt.Errorf("notifytopic %s: %w", name, err)
 		}
 	}
 	for _, e := range args.Emails {

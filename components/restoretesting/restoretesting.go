@@ -16,19 +16,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
 const TypeToken = "fintech:backup:RestoreTesting"
-
-// RestoreServicePolicy is the only policy of the restore testing role.
-const RestoreServicePolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
 
 // Args configures RestoreTesting.
 type Args struct {
@@ -140,8 +140,21 @@ func NewRestoreTesting(ctx *pulumi.Context, name string, args *Args, opts ...pul
 	if err != nil {
 		return nil, wrap("role", err)
 	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-role-restore", &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(RestoreServicePolicy),
+	// Scoped instead of the AWS-managed restore policy, which grants
+	// iam:PassRole on every role. Test restores get AWS-generated names.
+	account := args.AccountID
+	restores := pulumi.All(subnets.Name, args.KeyArn).ApplyT(func(v []any) (string, error) {
+		key := v[1].(string)
+		parts := strings.SplitN(key, ":", 6)
+		if len(parts) < 6 {
+			return "", fmt.Errorf("KeyArn %q is not a KMS key ARN", key)
+		}
+		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
+			Partition: parts[1], Region: parts[3], Account: account, SubnetGroup: v[0].(string), KeyArns: []string{key},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-role-restore", &iam.RolePolicyArgs{
+		Role: role.Name, Policy: restores,
 	}, parent); err != nil {
 		return nil, wrap("role policy", err)
 	}

@@ -118,7 +118,7 @@ func TestPlacementIsIsolated(t *testing.T) {
 	))
 }
 
-func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
+func TestRoleHasOnlyTheScopedRestorePolicy(t *testing.T) {
 	g, err := run(t, validArgs())
 	require.NoError(t, err)
 	role := testkit.One(t, g, tRole)
@@ -140,11 +140,14 @@ func TestRoleHasOnlyTheManagedRestorePolicy(t *testing.T) {
 		_, has := role.Inputs[k]
 		assert.False(t, has, "role has %s", k)
 	}
-	assert.Empty(t, g.OfType("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/policyAttachment:PolicyAttachment"))
-
-	att := testkit.One(t, g, tAttachment)
-	assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores", att.Inputs["policyArn"])
-	assert.Equal(t, []string{role.URN}, att.PropertyDependencies["role"])
+	// No AWS-managed policy (the managed restore policy grants
+	// iam:PassRole on every role): one scoped inline policy.
+	assert.Empty(t, g.OfType(tAttachment, "aws:iam/policy:Policy", "aws:iam/policyAttachment:PolicyAttachment"))
+	rp := testkit.One(t, g, "aws:iam/rolePolicy:RolePolicy")
+	assert.Equal(t, []string{role.URN}, rp.PropertyDependencies["role"])
+	doc := graph.Str(rp.Inputs["policy"])
+	assert.Contains(t, doc, `"rds:RestoreDBClusterFromSnapshot"`)
+	assert.NotContains(t, doc, "iam:PassRole")
 }
 
 func TestChildrenAreParentedToTheComponent(t *testing.T) {
@@ -155,7 +158,7 @@ func TestChildrenAreParentedToTheComponent(t *testing.T) {
 	for _, c := range g.Children(comp.URN) {
 		kids = append(kids, c.Type)
 	}
-	assert.ElementsMatch(t, []string{tSubnetGroup, tSG, tRole, tAttachment, tPlan, tSelection}, kids)
+	assert.ElementsMatch(t, []string{tSubnetGroup, tSG, tRole, "aws:iam/rolePolicy:RolePolicy", tPlan, tSelection}, kids)
 	assert.Len(t, g.Resources, 7, "the component and its six children, nothing else")
 }
 

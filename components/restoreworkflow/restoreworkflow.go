@@ -59,9 +59,6 @@ import (
 // TypeToken is the component's Pulumi type.
 const TypeToken = "fintech:recovery:RestoreWorkflow"
 
-// RestoreServicePolicy is the only managed policy of the AWS Backup restore role.
-const RestoreServicePolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
-
 // Function names: keys of Args.FunctionArchives and of FunctionArns.
 const (
 	FunctionPick   = "restorepick"
@@ -439,8 +436,15 @@ func (b *builder) restoreRole() (*iam.Role, error) {
 	if err != nil {
 		return nil, fmt.Errorf("restore role: %w", err)
 	}
-	if _, err := iam.NewRolePolicyAttachment(b.ctx, b.child("restore-role-restores"), &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(RestoreServicePolicy),
+	a := b.a
+	restores := pulumi.All(a.SubnetGroupName, a.KeyArn).ApplyT(func(v []any) (string, error) {
+		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
+			Partition: "aws", Region: a.Region, Account: a.AccountID, ClusterPrefix: a.ClusterIdentifierPrefix,
+			SubnetGroup: v[0].(string), KeyArns: []string{v[1].(string)},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(b.ctx, b.child("restore-role-restores"), &iam.RolePolicyArgs{
+		Role: role.Name, Policy: restores,
 	}, b.parent); err != nil {
 		return nil, fmt.Errorf("restore role policy: %w", err)
 	}
@@ -558,12 +562,14 @@ type resolved struct {
 	ServiceArn     string
 	RestoreRole    string
 	LogGroupArn    string
+	NotifyKeyArn   string
 }
 
 func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs *cloudwatch.LogGroup) pulumi.AnyOutput {
 	a := b.a
 	return pulumi.All(a.VaultArn, a.SubnetGroupName, a.SecurityGroupIDs, a.KeyArn, a.EcsClusterArn, a.EcsServiceName,
 		topic.Arn, b.w.Functions[FunctionPick].Arn, b.w.Functions[FunctionVerify].Arn, restoreRole.Arn, logs.Arn,
+		a.NotificationKeyArn,
 	).ApplyT(func(v []any) (resolved, error) {
 		p := DefinitionParams{
 			Region: a.Region, VaultArn: v[0].(string), SubnetGroupName: v[1].(string), SecurityGroupIDs: v[2].([]string),
@@ -587,7 +593,7 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 		if err != nil {
 			return resolved{}, err
 		}
-		return resolved{DefinitionParams: p, RecoveryPoints: rps, ServiceArn: svc, RestoreRole: v[9].(string), LogGroupArn: v[10].(string)}, nil
+		return resolved{DefinitionParams: p, RecoveryPoints: rps, ServiceArn: svc, RestoreRole: v[9].(string), LogGroupArn: v[10].(string), NotifyKeyArn: v[11].(string)}, nil
 	}).(pulumi.AnyOutput)
 }
 
@@ -611,6 +617,13 @@ func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPatt
 		stmt("ManagedMasterSecret", []string{"secretsmanager:CreateSecret", "secretsmanager:TagResource"}, secretPattern),
 		stmt("UseRestoreKey", []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"}, a.KeyArn),
 		stmt("Notify", []string{"sns:Publish"}, a.TopicArn),
+		// The topic is encrypted with the notifications key: SNS uses it as
+		// the publisher, so every SNS Task needs it.
+		{
+			"Sid": "NotificationKeyThroughSNS", "Effect": "Allow",
+			"Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{r.NotifyKeyArn},
+			"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("sns.%s.amazonaws.com", a.Region)}},
+		},
 		stmt("Cutover", []string{"ssm:PutParameter"}, ParameterArn(a.Region, account, a.CutoverParameterName)),
 		stmt("Redeploy", []string{"ecs:UpdateService"}, r.ServiceArn),
 		// CloudWatch Logs vended delivery: these actions take no resource.
@@ -686,5 +699,5 @@ func (b *builder) stateMachine(restoreRole *iam.Role, topic *notifytopic.Topic) 
 	b.w.StateMachine = machine
 	b.w.StateMachineArn = machine.Arn
 	b.w.RoleArn = role.Arn
-	return nil
+	return b.declareFlows(role, restoreRole)
 }

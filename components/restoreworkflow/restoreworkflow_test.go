@@ -23,7 +23,6 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
 const (
@@ -256,14 +255,24 @@ func TestStateMachineRoleIsLeastPrivilege(t *testing.T) {
 		graph.Str(one(t, g, tFunction, "restoreverify").Outputs["arn"]),
 	}, sts["InvokeWorkflowFunctions"].Resource)
 
-	// No role anywhere carries AdministratorAccess; the restore role has
-	// only the AWS Backup restore policy.
-	for _, att := range g.OfType(tAttachment) {
-		assert.NotEqual(t, rules.AdministratorAccess, att.Inputs["policyArn"])
+	// No role of the workflow carries an AWS-managed policy (the managed
+	// restore policy grants iam:PassRole on every role): the restore role
+	// has the scoped Aurora restore policy and no iam:PassRole at all.
+	assert.Empty(t, g.OfType(tAttachment))
+	restores := one(t, g, tRolePolicy, "restore-role-restores")
+	assert.Equal(t, []string{restoreRole.URN}, restores.PropertyDependencies["role"])
+	var rdoc struct {
+		Statement []struct {
+			Sid              string
+			Action, Resource []string
+		}
 	}
-	att := one(t, g, tAttachment, "restore-role-restores")
-	assert.Equal(t, RestoreServicePolicy, att.Inputs["policyArn"])
-	assert.Equal(t, []string{restoreRole.URN}, att.PropertyDependencies["role"])
+	require.NoError(t, json.Unmarshal([]byte(graph.Str(restores.Inputs["policy"])), &rdoc))
+	require.NotEmpty(t, rdoc.Statement)
+	assert.Equal(t, "RestoreAuroraClusters", rdoc.Statement[0].Sid)
+	assert.Contains(t, rdoc.Statement[0].Action, "rds:RestoreDBClusterFromSnapshot")
+	assert.Contains(t, rdoc.Statement[0].Resource, "arn:aws:rds:ap-northeast-1:333333333333:cluster:fintech-restore-*")
+	assert.NotContains(t, graph.Str(restores.Inputs["policy"]), "iam:PassRole")
 	assert.Contains(t, graph.Str(restoreRole.Inputs["assumeRolePolicy"]), `"Service":"backup.amazonaws.com"`)
 	key := statements(t, one(t, g, tRolePolicy, "restore-role-key"))
 	assert.Equal(t, []string{dataKey}, key["UseRestoreKey"].Resource)

@@ -113,3 +113,61 @@ func appendUnique(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// AuroraRestore describes what an AWS Backup restore role may create.
+type AuroraRestore struct {
+	Partition, Region, Account string
+	// ClusterPrefix: restored clusters are named "<prefix>-…" ("" allows
+	// any cluster name of the account).
+	ClusterPrefix string
+	// SubnetGroup is the DB subnet group restores go into.
+	SubnetGroup string
+	// KeyArns are the keys the restored cluster is encrypted with.
+	KeyArns []string
+}
+
+// AuroraRestorePolicy is the scoped replacement of the AWS-managed
+// AWSBackupServiceRolePolicyForRestores for Aurora restores: the RDS calls
+// AWS Backup makes with the restore role, on this account's clusters of
+// the prefix and its subnet group, the key through RDS, and no iam:PassRole
+// at all (the managed policy grants iam:PassRole on every role).
+func AuroraRestorePolicy(r AuroraRestore) (string, error) {
+	arn := func(res string) string {
+		return fmt.Sprintf("arn:%s:rds:%s:%s:%s", r.Partition, r.Region, r.Account, res)
+	}
+	cluster := arn("cluster:*")
+	if r.ClusterPrefix != "" {
+		cluster = arn("cluster:" + r.ClusterPrefix + "-*")
+	}
+	restore := []string{
+		cluster, arn("cluster-snapshot:*"), arn("subgrp:" + r.SubnetGroup),
+		arn("cluster-pg:*"), arn("og:*"), arn("secgrp:*"),
+	}
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{
+				"Sid": "RestoreAuroraClusters", "Effect": "Allow",
+				"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
+				"Resource": append(restore, fmt.Sprintf("arn:%s:rds:%s:*:cluster-snapshot:*", r.Partition, r.Region), fmt.Sprintf("arn:%s:rds:%s:*:cluster:*", r.Partition, r.Region)),
+			},
+			{
+				"Sid": "DescribeForRestore", "Effect": "Allow",
+				"Action": []string{
+					"rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSubnetGroups",
+					"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
+				},
+				"Resource": []string{"*"},
+			},
+			{
+				"Sid": "RestoreKeyThroughRDS", "Effect": "Allow",
+				"Action":   []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+				"Resource": r.KeyArns,
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"kms:ViaService": []string{fmt.Sprintf("rds.%s.amazonaws.com", r.Region), fmt.Sprintf("backup.%s.amazonaws.com", r.Region)},
+				}},
+			},
+		},
+	}
+	return JSON(doc)
+}
