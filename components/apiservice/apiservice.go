@@ -486,7 +486,7 @@ func NewApiService(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.
 		return nil, fmt.Errorf("apiservice %s: register: %w", name, err)
 	}
 	b := &builder{ctx: ctx, name: name, args: args, s: s, parent: pulumi.Parent(s), trust: trust}
-	for _, step := range []func() error{b.logGroup, b.cluster, b.roles, b.taskDefinition, b.securityGroups, b.loadBalancer, b.service, b.paths} {
+	for _, step := range []func() error{b.logGroup, b.cluster, b.roles, b.taskDefinition, b.securityGroups, b.loadBalancer, b.service, b.paths, b.flows} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("apiservice %s: %w", name, err)
 		}

@@ -284,7 +284,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, fmt.Errorf("batch %s: register: %w", name, err)
 	}
 	bd := &builder{ctx: ctx, name: name, args: args, b: b, parent: pulumi.Parent(b)}
-	for _, step := range []func() error{bd.logs, bd.roles, bd.securityGroup, bd.taskDefinitions, bd.deadLetterQueue, bd.schedules, bd.paths} {
+	for _, step := range []func() error{bd.logs, bd.roles, bd.securityGroup, bd.taskDefinitions, bd.deadLetterQueue, bd.schedules, bd.paths, bd.flows} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("batch %s: %w", name, err)
 		}

@@ -96,6 +96,14 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 		}
 		allowed := res.Decision == "Allowed"
 		decided := decidedBy(res)
+		if ignored := declaredButIgnored(c.Decl, res); len(ignored) > 0 && !allowed {
+			// The simulator dropped context keys the request carries, so a
+			// condition on them could not match: the refusal proves nothing.
+			row.Verdict, row.OK = Unverifiable, true
+			row.DecidedBy = fmt.Sprintf("%s, but the simulator does not evaluate context key %s", decided, strings.Join(ignored, ", "))
+			rows = append(rows, row)
+			continue
+		}
 		ramOnly := strings.Contains(c.Unverifiable, "AWS RAM")
 		switch {
 		case c.Decl.Kind == Forbidden && !allowed:
@@ -123,6 +131,19 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 		return rows[i].Action < rows[j].Action
 	})
 	return rows
+}
+
+// declaredButIgnored returns the context keys of the declaration that the
+// simulator reported it did not evaluate.
+func declaredButIgnored(d Decl, res iamsim.Result) []string {
+	var out []string
+	for _, k := range res.IgnoredContextKeys {
+		if _, ok := d.Context[k]; ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func decidedBy(res iamsim.Result) string {
