@@ -56,7 +56,7 @@ func TestPermissionFlowsProven(t *testing.T) {
 	want := map[string]flows.Counts{
 		"bunker":   {RequiredAllowed: 10, ForbiddenDenied: 40},
 		"workload": {RequiredAllowed: 64, ForbiddenDenied: 20, Unverifiable: 23},
-		"restore":  {RequiredAllowed: 77, ForbiddenDenied: 20, Unverifiable: 6},
+		"restore":  {RequiredAllowed: 80, ForbiddenDenied: 20, Unverifiable: 9},
 	}
 	for _, stack := range []string{"bunker", "workload", "restore"} {
 		t.Run(stack, func(t *testing.T) {

@@ -194,3 +194,48 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 	}
 	return nil
 }
+
+// functionFlows declares the SDK calls of functions/internal/restore made
+// with the function's role: restorepick reads the shared bunker vault,
+// restoreverify reads the restored cluster (and queries it through the
+// Data API when a verification query is configured).
+func (b *builder) functionFlows(fn string, role pulumi.StringInput) error {
+	a := b.a
+	caller := "functions/internal/restore (" + fn + ")"
+	recoveryPoint := a.VaultArn.ToStringOutput().ApplyT(func(v string) (string, error) {
+		p, err := vaultOwnerRecoveryPoints(v)
+		return strings.TrimSuffix(p, "*") + exampleExecution, err
+	}).(pulumi.StringOutput)
+	type access struct {
+		part, why string
+		actions   []string
+		resource  pulumi.StringInput
+	}
+	var list []access
+	switch fn {
+	case FunctionPick:
+		list = []access{
+			{"list-vault", "ListRecoveryPointsByBackupVault: the latest completed recovery point", []string{"backup:ListRecoveryPointsByBackupVault"}, a.VaultArn},
+			{"read-recovery-point", "DescribeRecoveryPoint and GetRecoveryPointRestoreMetadata: checks before restoring",
+				[]string{"backup:DescribeRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata"}, recoveryPoint},
+		}
+	case FunctionVerify:
+		list = []access{
+			{"describe-cluster", "DescribeDBClusters: the restored cluster", []string{"rds:DescribeDBClusters"}, pulumi.String(b.exampleCluster())},
+			{"describe-instances", "DescribeDBInstances: its instances",
+				[]string{"rds:DescribeDBInstances"}, pulumi.String(b.arn("rds", "db:"+a.ClusterIdentifierPrefix+"-"+exampleExecution+"-1"))},
+		}
+		if a.VerifyQuery != "" {
+			list = append(list, access{"health-query", "ExecuteStatement: the verification query (Data API)",
+				[]string{"rds-data:ExecuteStatement"}, pulumi.String(b.exampleCluster())})
+		}
+	}
+	for _, f := range list {
+		if err := flow.Require(b.ctx, b.w, b.name, fn+"-"+f.part, flow.Access{
+			Principal: role, Actions: f.actions, Resource: f.resource, Caller: caller, Reason: f.why,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

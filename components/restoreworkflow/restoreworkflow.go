@@ -539,6 +539,9 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 		if err != nil {
 			return fmt.Errorf("%s role policy: %w", fn, err)
 		}
+		if err := b.functionFlows(fn, role.Arn); err != nil {
+			return err
+		}
 		fargs := gofunction.FunctionArgs(fnName, descriptions[fn], archives[fn], role.Arn, 120, 256, a.KeyArn, logs.Name)
 		fargs.VpcConfig = lambda.FunctionVpcConfigArgs{
 			SubnetIds:        a.IsolatedSubnetIDs,
