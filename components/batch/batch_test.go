@@ -179,9 +179,12 @@ func TestBatchResources(t *testing.T) {
 
 	// The component's resources are its children, named "batch-...":
 	// log group, 3 roles, 2 role policies, security group, 2 task
-	// definitions, queue, queue policy, schedule group, 2 schedules.
+	// definitions, queue, queue policy, schedule group, 2 schedules; and
+	// the declarations of its access: 6 required flows, 1 forbidden.
 	kids := g.Children(comp.URN)
-	assert.Len(t, kids, 14)
+	assert.Len(t, kids, 21)
+	assert.Len(t, g.OfType("fintech:flow:Required"), 6)
+	assert.Len(t, g.OfType("fintech:flow:Forbidden"), 1)
 	for _, r := range kids {
 		assert.True(t, strings.HasPrefix(r.Name, "batch-"), r.Name)
 	}
