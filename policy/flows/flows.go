@@ -265,11 +265,19 @@ func identityPolicies(u Universe, arn string) ([]iamsim.Policy, string) {
 			add(rp.Name, v)
 		}
 	}
-	for _, p := range graph.List(mustInput(role, "inlinePolicies")) {
+	inline, known := role.Input("inlinePolicies")
+	if !known {
+		reasons = append(reasons, fmt.Sprintf("identity side: inline policies of %s unknown at preview time", role.Name))
+	}
+	for _, p := range graph.List(inline) {
 		m := graph.Map(p)
 		add(role.Name+"/"+graph.Str(m["name"]), m["policy"])
 	}
-	managed := graph.Strings(mustInput(role, "managedPolicyArns"))
+	arns, known := role.Input("managedPolicyArns")
+	if !known || graph.IsUnknown(arns) {
+		reasons = append(reasons, fmt.Sprintf("identity side: managed policy ARNs of %s unknown at preview time", role.Name))
+	}
+	managed := graph.Strings(arns)
 	for _, att := range g.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
 		if !refers(g, att, "role", role) {
 			continue

@@ -105,7 +105,14 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 			continue
 		}
 		ramOnly := strings.Contains(c.Unverifiable, "AWS RAM")
+		// A resource side that is not known (policy unknown at preview time,
+		// resource or account not previewed) was evaluated as no policy at
+		// all: only an explicit deny is conclusive, since the real policy
+		// may allow what the request without it was refused.
+		resourceUnknown := strings.Contains(c.Unverifiable, "resource side:") && res.Decision != iamsim.ExplicitlyDenied
 		switch {
+		case c.Decl.Kind == Forbidden && !allowed && resourceUnknown:
+			row.Verdict, row.OK, row.DecidedBy = Unverifiable, true, decided+"; "+c.Unverifiable
 		case c.Decl.Kind == Forbidden && !allowed:
 			row.Verdict, row.OK, row.DecidedBy = Denied, true, decided
 		case c.Decl.Kind == Forbidden:
@@ -114,7 +121,7 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 			row.Verdict, row.OK, row.DecidedBy = Allowed, true, decided
 		case allowed:
 			row.Verdict, row.OK, row.DecidedBy = Unverifiable, true, "resource side allows ("+decided+"); "+c.Unverifiable
-		case ramOnly:
+		case ramOnly || resourceUnknown:
 			row.Verdict, row.OK, row.DecidedBy = Unverifiable, true, decided+"; "+c.Unverifiable
 		default:
 			row.Verdict, row.DecidedBy = Denied, decided
