@@ -96,7 +96,7 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 		}
 		allowed := res.Decision == "Allowed"
 		decided := decidedBy(res)
-		if ignored := declaredButIgnored(c.Decl, res); len(ignored) > 0 && !allowed {
+		if ignored := declaredButIgnored(c.Decl, res, c.Request); len(ignored) > 0 && !allowed {
 			// The simulator dropped context keys the request carries, so a
 			// condition on them could not match: the refusal proves nothing.
 			row.Verdict, row.OK = Unverifiable, true
@@ -141,12 +141,24 @@ func Judge(checks []Check, results map[string]iamsim.Result) []Row {
 }
 
 // declaredButIgnored returns the context keys of the declaration that the
-// simulator reported it did not evaluate.
-func declaredButIgnored(d Decl, res iamsim.Result) []string {
+// simulator reported it did not evaluate and that a policy of the request
+// names (a dropped key no policy conditions on changes nothing).
+func declaredButIgnored(d Decl, res iamsim.Result, req *iamsim.Request) []string {
+	var docs []string
+	for _, p := range req.IdentityPolicies {
+		docs = append(docs, strings.ToLower(string(p.Document)))
+	}
+	docs = append(docs, strings.ToLower(string(req.ResourcePolicy)))
 	var out []string
 	for _, k := range res.IgnoredContextKeys {
-		if _, ok := d.Context[k]; ok {
-			out = append(out, k)
+		if _, ok := d.Context[k]; !ok {
+			continue
+		}
+		for _, doc := range docs {
+			if strings.Contains(doc, `"`+strings.ToLower(k)+`"`) {
+				out = append(out, k)
+				break
+			}
 		}
 	}
 	sort.Strings(out)
