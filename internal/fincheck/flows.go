@@ -74,28 +74,18 @@ func Universe(dir, stack, configFile string) (flows.Universe, error) {
 }
 
 func runFlows(args []string, stdout io.Writer) (int, error) {
-	fs := newFlags("flows")
-	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
-	cfgFile := fs.String("config", "", "stack configuration file to use instead of Pulumi.<stack>.yaml")
-	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
-	format := fs.String("format", "text", "text or json")
-	if err := parse(fs, args); err != nil {
+	sa, err := parseStackArgs("flows", args)
+	if err != nil {
 		return ExitUsage, err
 	}
-	if *stack == "" {
-		return ExitUsage, usageError("--stack is required")
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return ExitUsage, err
-	}
-	u, err := Universe(*dir, *stack, *cfgFile)
+	u, err := Universe(sa.dir, sa.stack, sa.configFile)
 	if err != nil {
 		return ExitUsage, err
 	}
 	ctx := context.Background()
 	var sections []FlowSection
 	for _, build := range flowSectionBuilders {
-		s, err := build(ctx, *dir, u, *stack)
+		s, err := build(ctx, sa.dir, u, sa.stack)
 		if err != nil {
 			return ExitUsage, err
 		}
@@ -105,9 +95,9 @@ func runFlows(args []string, stdout io.Writer) (int, error) {
 	for _, s := range sections {
 		failed += s.Failed
 	}
-	switch *format {
+	switch sa.format {
 	case "json":
-		out := map[string]any{"stack": *stack}
+		out := map[string]any{"stack": sa.stack}
 		for _, s := range sections {
 			out[s.Name] = s.JSON
 		}
@@ -199,4 +189,29 @@ func networkPathSection(_ context.Context, _ string, u flows.Universe, stack str
 		Failed: NetworkPathFailures(results),
 		Text:   func(w io.Writer) error { return WriteNetworkPaths(w, stack, results) },
 	}, nil
+}
+
+// stackArgs are the flags of the commands that act on one stack.
+type stackArgs struct {
+	stack, configFile, dir, format string
+}
+
+// parseStackArgs parses --stack (required), --config, --dir and --format
+// (text or json) for command name.
+func parseStackArgs(name string, args []string) (stackArgs, error) {
+	fs := newFlags(name)
+	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
+	cfgFile := fs.String("config", "", "stack configuration file to use instead of Pulumi.<stack>.yaml")
+	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
+	format := fs.String("format", "text", "text or json")
+	if err := parse(fs, args); err != nil {
+		return stackArgs{}, err
+	}
+	if *stack == "" {
+		return stackArgs{}, usageError("--stack is required")
+	}
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return stackArgs{}, err
+	}
+	return stackArgs{stack: *stack, configFile: *cfgFile, dir: *dir, format: *format}, nil
 }

@@ -25,25 +25,15 @@ const preflightTimeout = 2 * time.Minute
 // instance role); AWS_ENDPOINT_URL is honoured. Exit 0: every check
 // passed; 1: a check failed; 2: usage, configuration or credentials.
 func runPreflight(args []string, stdout io.Writer) (int, error) {
-	fs := newFlags("preflight")
-	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
-	cfgFile := fs.String("config", "", "stack configuration file to use instead of Pulumi.<stack>.yaml")
-	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
-	format := fs.String("format", "text", "text or json")
-	if err := parse(fs, args); err != nil {
-		return ExitUsage, err
-	}
-	if *stack == "" {
-		return ExitUsage, usageError("--stack is required")
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return ExitUsage, err
-	}
-	sf, err := stackfile.Load(*dir, *stack, *cfgFile)
+	sa, err := parseStackArgs("preflight", args)
 	if err != nil {
 		return ExitUsage, err
 	}
-	cfg, err := config.Load(func(key string) (string, bool) { v, ok := sf.Config[key]; return v, ok }, *stack)
+	sf, err := stackfile.Load(sa.dir, sa.stack, sa.configFile)
+	if err != nil {
+		return ExitUsage, err
+	}
+	cfg, err := config.Load(func(key string) (string, bool) { v, ok := sf.Config[key]; return v, ok }, sa.stack)
 	if err != nil {
 		return ExitUsage, err
 	}
@@ -61,7 +51,7 @@ func runPreflight(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return ExitUsage, err
 	}
-	if err := writePreflight(stdout, *format, rep); err != nil {
+	if err := writePreflight(stdout, sa.format, rep); err != nil {
 		return ExitUsage, err
 	}
 	if rep.Failed() {
