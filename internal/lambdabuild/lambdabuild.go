@@ -14,12 +14,15 @@
 // code changed.
 //
 // Cache: the zip is stored as <cache>/<key>.zip, where key is a SHA-256 over
-// the toolchain version (go env GOVERSION), this recipe, the package path,
-// go.mod, go.sum and every source file (path and content, sorted) of every
-// package of the module the function imports (found with go list -deps for
-// the target platform and tags). A cache hit skips the compilation, so
-// previews and tests do not rebuild. The cache directory is
-// $FINTECH_LAMBDA_CACHE, or <os.UserCacheDir()>/fintech-resilience/lambda.
+// the toolchain (go env GOVERSION, GOFLAGS, GOEXPERIMENT, GOARM64), this
+// recipe, the package path, go.mod, go.sum and every source file (path and
+// content, sorted) of every package of the module the function imports.
+// Those packages are found by reading the import declarations of the
+// module's own packages for the target platform and tags (go/build), with
+// `go list -deps` only for layouts that cannot be decided that way (see
+// builder.scanSources). A cache hit skips the compilation, so previews and
+// tests do not rebuild. The cache directory is $FINTECH_LAMBDA_CACHE, or
+// <os.UserCacheDir()>/fintech-resilience/lambda.
 package lambdabuild
 
 import (
@@ -27,7 +30,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -35,7 +37,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
@@ -158,7 +159,7 @@ func cacheDir(override string) (string, error) {
 }
 
 func (b *builder) env() []string {
-	return append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off")
+	return append(os.Environ(), "GOOS="+targetOS, "GOARCH="+targetArch, "CGO_ENABLED=0", "GOWORK=off")
 }
 
 // goCmd runs the go command in the module root and returns stdout; on
@@ -190,76 +191,6 @@ func trim(s string) string {
 		s = s[:maxBytes] + "... (truncated)"
 	}
 	return s
-}
-
-// listTemplate prints, for every package of the main module the target
-// imports, its name, import path and source files (one per line).
-const listTemplate = `{{if and .Module .Module.Main}}{{$d := .Dir}}P {{.Name}} {{.ImportPath}}
-{{range .GoFiles}}F {{$d}}/{{.}}
-{{end}}{{range .CgoFiles}}F {{$d}}/{{.}}
-{{end}}{{range .EmbedFiles}}F {{$d}}/{{.}}
-{{end}}{{range .SFiles}}F {{$d}}/{{.}}
-{{end}}{{range .SysoFiles}}F {{$d}}/{{.}}
-{{end}}{{end}}`
-
-// key computes the cache key and checks that pkg is a main package.
-func (b *builder) key() (string, error) {
-	version, err := b.goCmd("env", "GOVERSION")
-	if err != nil {
-		return "", err
-	}
-	out, err := b.goCmd("list", "-deps", "-tags", "lambda.norpc", "-f", listTemplate, b.pkg)
-	if err != nil {
-		return "", err
-	}
-	var files []string
-	lastName := ""
-	for _, line := range strings.Split(string(out), "\n") {
-		switch {
-		case strings.HasPrefix(line, "P "):
-			fields := strings.Fields(line)
-			if len(fields) >= 2 {
-				lastName = fields[1]
-			}
-		case strings.HasPrefix(line, "F "):
-			files = append(files, strings.TrimPrefix(line, "F "))
-		}
-	}
-	// go list -deps prints the named package last.
-	if lastName != "main" {
-		return "", fmt.Errorf("lambda %s: not a main package (package %q); a Lambda needs func main", b.pkg, lastName)
-	}
-	h := sha256.New()
-	write := func(label, value string) {
-		fmt.Fprintf(h, "%s %d\n%s\n", label, len(value), value)
-	}
-	write("go", strings.TrimSpace(string(version)))
-	write("recipe", recipe)
-	write("package", b.pkg)
-	for _, name := range []string{"go.mod", "go.sum"} {
-		data, err := os.ReadFile(filepath.Join(b.root, name))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("lambda %s: read %s: %w", b.pkg, name, err)
-		}
-		write(name, string(data))
-	}
-	rel := make([]string, 0, len(files))
-	for _, f := range files {
-		r, err := filepath.Rel(b.root, f)
-		if err != nil {
-			return "", fmt.Errorf("lambda %s: source %s: %w", b.pkg, f, err)
-		}
-		rel = append(rel, filepath.ToSlash(r))
-	}
-	sort.Strings(rel)
-	for _, r := range rel {
-		data, err := os.ReadFile(filepath.Join(b.root, filepath.FromSlash(r)))
-		if err != nil {
-			return "", fmt.Errorf("lambda %s: read source %s: %w", b.pkg, r, err)
-		}
-		write("file "+r, string(data))
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (b *builder) run() (Artifact, error) {
@@ -306,7 +237,7 @@ func (b *builder) run() (Artifact, error) {
 // goBuild compiles the package into outDir/bootstrap.
 func (b *builder) goBuild(outDir string) (string, error) {
 	bin := filepath.Join(outDir, EntryName)
-	if _, err := b.goCmd("build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
+	if _, err := b.goCmd("build", "-trimpath", "-buildvcs=false", "-tags", targetTags,
 		"-ldflags", "-s -w -buildid=", "-o", bin, b.pkg); err != nil {
 		return "", err
 	}

@@ -180,3 +180,193 @@ func TestTrim(t *testing.T) {
 	assert.LessOrEqual(t, strings.Count(got, "\n"), 41)
 	assert.Contains(t, trim(strings.Repeat("x", 5000)), "(truncated)")
 }
+
+// writeFiles writes files (slash paths relative to dir) into dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+}
+
+// keyModule is tinyModule with a go.sum and two build-constrained files in
+// the shared package: one for the target tags that imports
+// functions/internal/rpc, one for windows that imports unrelated.
+func keyModule(t *testing.T) string {
+	t.Helper()
+	mod := tinyModule(t, "hello")
+	writeFiles(t, mod, map[string]string{
+		"go.sum":                            "example.com/dep v1.0.0 h1:AAAA=\nexample.com/dep v1.0.0/go.mod h1:BBBB=\n",
+		"functions/internal/greet/norpc.go": "//go:build lambda.norpc && linux && arm64\n\npackage greet\n\nimport \"example.com/tiny/functions/internal/rpc\"\n\nvar _ = rpc.Off\n",
+		"functions/internal/greet/greet_windows.go": "package greet\n\nimport \"example.com/tiny/unrelated\"\n",
+		"functions/internal/rpc/rpc.go":             "package rpc\n\n// Off is true.\nconst Off = true\n",
+	})
+	return mod
+}
+
+func TestKeyFollowsTheImportsOfTheFunction(t *testing.T) {
+	mod := keyModule(t)
+	newKey := func() string {
+		t.Helper()
+		b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+		require.NoError(t, err)
+		k, err := b.key()
+		require.NoError(t, err)
+		return k
+	}
+	b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	files, err := b.scanSources("go1.26.8", "-buildvcs=false")
+	require.NoError(t, err, "the tiny module needs no go list")
+	assert.Equal(t, []string{
+		"functions/hello/main.go",
+		"functions/internal/greet/greet.go",
+		"functions/internal/greet/greet_windows.go",
+		"functions/internal/greet/norpc.go",
+		"functions/internal/rpc/rpc.go",
+	}, files, "the package directories of the import graph for linux/arm64 and lambda.norpc, tests excluded")
+
+	base := newKey()
+	require.Equal(t, base, newKey(), "two runs give the same key")
+
+	changes := []struct {
+		name, file, body string
+		changes          bool
+	}{
+		{"unrelated package", "unrelated/other.go", "package unrelated\n\nconst Y = 2\n", false},
+		{"test file of a shared package", "functions/internal/greet/greet_test.go", "package greet\n\nconst Z = 3\n", false},
+		{"new file in an unrelated package", "unrelated/more.go", "package unrelated\n\nconst W = 4\n", false},
+		{"file of the function package", "functions/hello/main.go", "package main\n\nimport \"example.com/tiny/functions/internal/greet\"\n\nfunc main() { println(greet.Text(), 1) }\n", true},
+		{"new file in the function package", "functions/hello/extra.go", "package main\n\nconst V = 5\n", true},
+		{"file of a shared package", "functions/internal/greet/greet.go", "package greet\n\nfunc Text() string { return \"bye\" }\n", true},
+		{"package imported only under the target tags", "functions/internal/rpc/rpc.go", "package rpc\n\nconst Off = false\n", true},
+		{"go.sum", "go.sum", "example.com/dep v1.0.1 h1:CCCC=\nexample.com/dep v1.0.1/go.mod h1:DDDD=\n", true},
+		{"go.mod", "go.mod", "module example.com/tiny\n\ngo 1.23\n", true},
+		{"default.pgo of the function", "functions/hello/default.pgo", "profile", true},
+	}
+	for _, c := range changes {
+		writeFiles(t, mod, map[string]string{c.file: c.body})
+		got := newKey()
+		if c.changes {
+			assert.NotEqual(t, base, got, "a change of the %s must change the key", c.name)
+		} else {
+			assert.Equal(t, base, got, "a change of the %s must not change the key", c.name)
+		}
+		base = got
+		assert.Equal(t, base, newKey(), "the key is stable after the change of the %s", c.name)
+	}
+}
+
+func TestKeyFallsBackToGoList(t *testing.T) {
+	cases := map[string]struct {
+		files     map[string]string
+		goVersion string
+		goFlags   string
+		reason    string
+		keyWorks  bool // go list accepts the layout
+	}{
+		"embed directive": {
+			files: map[string]string{
+				"functions/internal/greet/embed.go":       "package greet\n\nimport _ \"embed\"\n\n//go:embed text/hello.txt\nvar embedded string\n",
+				"functions/internal/greet/text/hello.txt": "hi",
+			},
+			reason: "embeds files", keyWorks: true,
+		},
+		"toolchain tag": {
+			files:  map[string]string{"functions/internal/greet/exp.go": "//go:build goexperiment.jsonv2\n\npackage greet\n"},
+			reason: `"goexperiment.jsonv2"`, keyWorks: true,
+		},
+		"nested module": {
+			files: map[string]string{
+				"functions/hello/main.go": "package main\n\nimport \"example.com/tiny/nested/x\"\n\nfunc main() { x.F() }\n",
+				"nested/go.mod":           "module example.com/tiny/nested\n\ngo 1.22\n",
+				"nested/x/x.go":           "package x\n\nfunc F() {}\n",
+			},
+			reason: "nested module",
+		},
+		"go.sum names the module": {
+			files:  map[string]string{"go.sum": "example.com/tiny v0.1.0/go.mod h1:AAAA=\n"},
+			reason: "go.sum names the module", keyWorks: true,
+		},
+		"GOFLAGS overlay":       {goFlags: "-buildvcs=false -overlay=/tmp/o.json", reason: "GOFLAGS sets -overlay", keyWorks: true},
+		"development toolchain": {goVersion: "devel go1.27-abcdef", reason: "not a release", keyWorks: true},
+		"missing package import": {
+			files:  map[string]string{"functions/hello/main.go": "package main\n\nimport \"example.com/tiny/nope\"\n\nfunc main() {}\n"},
+			reason: "example.com/tiny/nope",
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			mod := tinyModule(t, "hello")
+			writeFiles(t, mod, c.files)
+			b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+			require.NoError(t, err)
+			goVersion := c.goVersion
+			if goVersion == "" {
+				goVersion = "go1.26.8"
+			}
+			_, err = b.scanSources(goVersion, c.goFlags)
+			var need *needGoListError
+			require.ErrorAs(t, err, &need)
+			assert.Contains(t, need.reason, c.reason)
+			if c.keyWorks {
+				_, err = b.key()
+				assert.NoError(t, err)
+			}
+		})
+	}
+}
+
+func TestKeyOfEmbeddedFilesThroughGoList(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	writeFiles(t, mod, map[string]string{
+		"functions/internal/greet/embed.go":       "package greet\n\nimport _ \"embed\"\n\n//go:embed text/hello.txt\nvar embedded string\n",
+		"functions/internal/greet/text/hello.txt": "hi",
+	})
+	b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	k1, err := b.key()
+	require.NoError(t, err)
+	writeFiles(t, mod, map[string]string{"functions/internal/greet/text/hello.txt": "ho"})
+	k2, err := b.key()
+	require.NoError(t, err)
+	assert.NotEqual(t, k1, k2, "an embedded file is part of the key")
+}
+
+// TestScanCoversGoList checks, on the tiny module and on this repository's
+// functions, that the files scanSources hashes include every file go list
+// reports for the build.
+func TestScanCoversGoList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list on the repository")
+	}
+	type target struct{ root, pkg string }
+	targets := []target{{keyModule(t), "./functions/hello"}}
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	entries, err := os.ReadDir(filepath.Join(repo, "functions"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "internal" {
+			targets = append(targets, target{repo, "./functions/" + e.Name()})
+		}
+	}
+	for _, tg := range targets {
+		t.Run(tg.pkg, func(t *testing.T) {
+			b, err := newBuilder(tg.root, tg.pkg, Options{CacheDir: t.TempDir()})
+			require.NoError(t, err)
+			out, err := b.goCmd("env", "GOVERSION", "GOFLAGS")
+			require.NoError(t, err)
+			env := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+			require.Len(t, env, 2)
+			scanned, err := b.scanSources(env[0], env[1])
+			require.NoError(t, err, "no go list needed")
+			listed, err := b.listSources()
+			require.NoError(t, err)
+			require.NotEmpty(t, listed)
+			assert.Subset(t, scanned, listed)
+		})
+	}
+}
