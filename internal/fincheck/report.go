@@ -1,11 +1,15 @@
 package fincheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/policy/flows"
+	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
@@ -20,11 +24,13 @@ func CheckSheet(dir string) (string, error) {
 	// Per stack: which rules have violations.
 	failing := map[string]map[string]int{}
 	applies := map[string]map[string]bool{}
+	var previewed []flows.Stack
 	for _, stack := range ReportStacks {
-		g, _, err := PreviewStack(dir, stack, "")
+		g, cfg, err := PreviewStack(dir, stack, "")
 		if err != nil {
 			return "", err
 		}
+		previewed = append(previewed, flows.Stack{Name: stack, Account: cfg.AccountID, Graph: g})
 		failing[stack] = map[string]int{}
 		applies[stack] = map[string]bool{}
 		for _, r := range all {
@@ -114,6 +120,7 @@ func CheckSheet(dir string) (string, error) {
 			b.WriteString("- " + u + "\n")
 		}
 	}
+	writeWhoCanDoWhat(&b, previewed)
 	return b.String(), nil
 }
 
@@ -135,4 +142,518 @@ func runReport(args []string, stdout io.Writer) (int, error) {
 		return ExitUsage, fmt.Errorf("writing report: %w", err)
 	}
 	return ExitOK, nil
+}
+
+// sheetFlow is one flow declaration and the stack that declares it.
+type sheetFlow struct {
+	stack string
+	d     flows.Decl
+}
+
+// writeWhoCanDoWhat writes the "Who can do what" section: the auditors'
+// questions answered from the permission flows the components declare
+// (policy/flows.Declarations of each previewed graph). It needs only Go: the
+// verdicts are proven by `fincheck flows` and the permission tests (IAM
+// simulator), not here, so the sheet is the same with or without Node.
+func writeWhoCanDoWhat(b *strings.Builder, stacks []flows.Stack) {
+	accounts := map[string]string{flow.OutsiderAccount: "outside the design"}
+	for _, s := range stacks {
+		accounts[s.Account] = s.Name
+	}
+	var all []sheetFlow
+	b.WriteString("\n## Who can do what (permission proofs)\n\n")
+	b.WriteString("Read from the permission flows the components declare next to their code (`fintech:flow:Required` /\n")
+	b.WriteString("`fintech:flow:Forbidden`, components/flow) in the same offline preview. The tables state the design;\n")
+	b.WriteString("the verdicts are **not evaluated here** (this sheet needs only Go). They are proven by\n")
+	b.WriteString("`go run ./cmd/fincheck flows --stack <stack>` with AWS's evaluation logic (the pinned IAM simulator in\n")
+	b.WriteString("`tools/iam`: identity policies of the principal together with the resource, key or trust policy, across\n")
+	b.WriteString("accounts), which exits 1 when a required flow is denied or a forbidden one allowed, and in CI by\n")
+	b.WriteString("`TestPermissionFlowsProven` (tests/permissions_test.go). How to read that table and the flows it can\n")
+	b.WriteString("only partly prove: docs/architecture.md, \"Permission flows\".\n\n")
+	b.WriteString("\"Any principal of account A\" is the worst case: every principal of A, with an identity policy that\n")
+	b.WriteString("allows everything (an administrator, the root user, or an attacker holding them). Account\n")
+	fmt.Fprintf(b, "%s stands for any account outside the design.\n\n", flow.OutsiderAccount)
+	b.WriteString("| Stack | Account | Required flows | Forbidden flows |\n|---|---|---|---|\n")
+	for _, s := range stacks {
+		req, forb := 0, 0
+		for _, d := range flows.Declarations(s.Graph) {
+			all = append(all, sheetFlow{stack: s.Name, d: d})
+			if d.Kind == flows.Required {
+				req++
+			} else {
+				forb++
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %d |\n", s.Name, s.Account, req, forb)
+	}
+	// Within each table: by stack (deployment order), required before
+	// forbidden, then by name.
+	sort.SliceStable(all, func(i, j int) bool {
+		si, sj := stackIndex(all[i].stack, stacks), stackIndex(all[j].stack, stacks)
+		if si != sj {
+			return si < sj
+		}
+		if all[i].d.Kind != all[j].d.Kind {
+			return all[i].d.Kind == flows.Required
+		}
+		return all[i].d.Name < all[j].d.Name
+	})
+	who := func(p string) string { return principalLabel(p, accounts) }
+	u := flows.Universe{Stacks: stacks}
+
+	// Who can delete the backups?
+	b.WriteString("\n### Who can delete the backups?\n\n")
+	var deleters []string
+	for _, f := range all {
+		if f.d.Kind == flows.Required && backupVaultFlow(f.d) && destructive(f.d) {
+			deleters = append(deleters, "`"+f.d.Name+"`")
+		}
+	}
+	if len(deleters) == 0 {
+		b.WriteString("Nobody. ")
+	} else {
+		fmt.Fprintf(b, "**Required by the design: %s.** Otherwise nobody. ", strings.Join(deleters, ", "))
+	}
+	b.WriteString("For every account of the design and an outsider, the bunker vault forbids deleting or\n")
+	b.WriteString("shortening recovery points, deleting the vault and rewriting or removing its access policy or lock.\n")
+	b.WriteString("An explicit Deny in the vault access policy wins over any Allow, an administrator's or the root\n")
+	b.WriteString("user's included; consequence: that policy can no longer be changed once applied\n")
+	b.WriteString("(docs/decisions/0018-bunker-vault-explicit-deny-and-scoped-restore-roles.md).\n\n")
+	b.WriteString("| May | Who | Flow | Actions | On | Deny statement of the vault access policy |\n|---|---|---|---|---|---|\n")
+	rows := 0
+	for _, f := range all {
+		if !backupVaultFlow(f.d) || !destructive(f.d) {
+			continue
+		}
+		on := resourceLabel(f.d.Resource, u)
+		if f.d.PolicyOf != "" && f.d.PolicyOf != f.d.Resource {
+			on = "recovery points in " + resourceLabel(f.d.PolicyOf, u)
+		}
+		deny := "—"
+		if f.d.Kind == flows.Forbidden {
+			deny = denyStatements(u, f.d)
+		}
+		fmt.Fprintf(b, "| %s | %s | `%s` (%s) | %s | %s | %s |\n", mayLabel(f.d.Kind), who(f.d.Principal), f.d.Name, f.stack,
+			codeList(f.d.Actions), on, deny)
+		rows++
+	}
+	noRows(b, rows, 6)
+
+	// Who can copy into the bunker?
+	b.WriteString("\n### Who can copy into the bunker?\n\n")
+	var copiers []string
+	for _, f := range all {
+		if f.d.Kind == flows.Required && hasAction(f.d, "backup:CopyIntoBackupVault") {
+			copiers = append(copiers, who(f.d.Principal))
+		}
+	}
+	if len(copiers) == 0 {
+		b.WriteString("Nobody is required to. ")
+	} else {
+		fmt.Fprintf(b, "Required: %s. ", strings.Join(copiers, "; "))
+	}
+	b.WriteString("Forbidden for every other account of the design and an outsider (the last\n")
+	b.WriteString("column names the Deny statement that refuses them), so nothing else can plant recovery points.\n\n")
+	b.WriteString("| May | Who | Flow | Into | Deny statement of the vault access policy |\n|---|---|---|---|---|\n")
+	rows = 0
+	for _, f := range all {
+		if !hasAction(f.d, "backup:CopyIntoBackupVault") {
+			continue
+		}
+		deny := "—"
+		if f.d.Kind == flows.Forbidden {
+			deny = denyStatements(u, f.d)
+		}
+		fmt.Fprintf(b, "| %s | %s | `%s` (%s) | %s | %s |\n", mayLabel(f.d.Kind), who(f.d.Principal), f.d.Name, f.stack,
+			resourceLabel(f.d.Resource, u), deny)
+		rows++
+	}
+	noRows(b, rows, 5)
+
+	// Who can decrypt with each key?
+	b.WriteString("\n### Who can decrypt with each key?\n\n")
+	b.WriteString("Per customer-managed key: the principals whose decryption the design requires (with the request\n")
+	b.WriteString("context they must present, e.g. `kms:ViaService`: only through that AWS service) and those it forbids.\n")
+	b.WriteString("Outsiders are forbidden on every key. These rows are the access the design requires and forbids, not\n")
+	b.WriteString("an enumeration of the key policy: besides them, the key policy admits principals of the owning\n")
+	b.WriteString("account whose IAM policies allow it, and only through the AWS services named for the key (statement\n")
+	b.WriteString("`UseThroughNamedServices`, `kms:ViaService`); its administration statement grants no decryption\n")
+	b.WriteString("(docs/architecture.md, KMS key ring).\n")
+	type keyFlows struct {
+		label string
+		rows  []sheetFlow
+	}
+	keys := map[string]*keyFlows{}
+	var keyOrder []string
+	for _, f := range all {
+		if !strings.Contains(f.d.Resource, ":kms:") || !decrypts(f.d) {
+			continue
+		}
+		k := keys[f.d.Resource]
+		if k == nil {
+			k = &keyFlows{label: resourceLabel(f.d.Resource, u)}
+			keys[f.d.Resource] = k
+			keyOrder = append(keyOrder, f.d.Resource)
+		}
+		k.rows = append(k.rows, f)
+	}
+	sort.SliceStable(keyOrder, func(i, j int) bool {
+		ai, aj := stackOrder(arnAccount(keyOrder[i]), stacks), stackOrder(arnAccount(keyOrder[j]), stacks)
+		if ai != aj {
+			return ai < aj
+		}
+		return keys[keyOrder[i]].label < keys[keyOrder[j]].label
+	})
+	for _, arn := range keyOrder {
+		k := keys[arn]
+		fmt.Fprintf(b, "\n%s:\n\n", k.label)
+		b.WriteString("| May | Who | Actions | Only when | Flow |\n|---|---|---|---|---|\n")
+		for _, f := range k.rows {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | `%s` (%s) |\n", mayLabel(f.d.Kind), who(f.d.Principal),
+				codeList(f.d.Actions), contextLabel(f.d.Context), f.d.Name, f.stack)
+		}
+	}
+
+	// Who can release a quarantine?
+	b.WriteString("\n### Who can release a quarantine?\n\n")
+	b.WriteString("Only someone holding the incident release role, and that role is assumed only with MFA. The release\n")
+	b.WriteString("function puts quarantined subnets back; only the incident release role may invoke it\n")
+	b.WriteString("(docs/runbooks/release.md). The same principal without MFA, e.g. with a stolen access key, is\n")
+	b.WriteString("refused by the role's trust policy.\n\n")
+	b.WriteString("| May | Who | Assumes | Only when | Flow |\n|---|---|---|---|---|\n")
+	rows = 0
+	for _, f := range all {
+		if !hasAction(f.d, "sts:AssumeRole") {
+			continue
+		}
+		if _, mfa := f.d.Context["aws:MultiFactorAuthPresent"]; !mfa {
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | `%s` (%s) |\n", mayLabel(f.d.Kind), who(f.d.Principal),
+			resourceLabel(f.d.Resource, u), contextLabel(f.d.Context), f.d.Name, f.stack)
+		rows++
+	}
+	noRows(b, rows, 5)
+}
+
+// noRows writes a row saying so when a table has none.
+func noRows(b *strings.Builder, rows, columns int) {
+	if rows == 0 {
+		b.WriteString("| (no flows declared) |" + strings.Repeat(" |", columns-1) + "\n")
+	}
+}
+
+func mayLabel(k flows.Kind) string {
+	if k == flows.Required {
+		return "yes (required)"
+	}
+	return "**no** (forbidden)"
+}
+
+func hasAction(d flows.Decl, action string) bool {
+	for _, a := range d.Actions {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+// destructive reports whether the flow deletes, rewrites or shortens
+// something: an action named Delete*, Put* or Update*.
+func destructive(d flows.Decl) bool {
+	for _, a := range d.Actions {
+		verb := a[strings.Index(a, ":")+1:]
+		for _, p := range []string{"Delete", "Put", "Update"} {
+			if strings.HasPrefix(verb, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decrypts reports whether the flow gives (or would give) the principal
+// the plaintext: Decrypt, ReEncryptFrom, or a grant.
+func decrypts(d flows.Decl) bool {
+	return hasAction(d, "kms:Decrypt") || hasAction(d, "kms:ReEncryptFrom") || hasAction(d, "kms:CreateGrant")
+}
+
+// backupVaultFlow reports whether the flow is about a backup vault or its
+// recovery points.
+func backupVaultFlow(d flows.Decl) bool {
+	gov := d.Resource
+	if d.PolicyOf != "" {
+		gov = d.PolicyOf
+	}
+	return strings.Contains(gov, ":backup:") && strings.Contains(gov, ":backup-vault:")
+}
+
+func codeList(items []string) string {
+	if len(items) == 0 {
+		return "(unknown at preview)"
+	}
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = "`" + s + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
+func contextLabel(ctx map[string]string) string {
+	if len(ctx) == 0 {
+		return "—"
+	}
+	keys := make([]string, 0, len(ctx))
+	for k := range ctx {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("`%s = %s`", k, ctx[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
+
+func accountLabel(account string, accounts map[string]string) string {
+	if name, ok := accounts[account]; ok {
+		return fmt.Sprintf("%s (%s)", account, name)
+	}
+	return account
+}
+
+// principalLabel names a flow's principal for an auditor.
+func principalLabel(p string, accounts map[string]string) string {
+	switch {
+	case p == "":
+		return "(unknown at preview)"
+	case strings.HasSuffix(p, ".amazonaws.com"):
+		return "service `" + p + "`"
+	case strings.HasSuffix(p, ":root"):
+		return "any principal of account " + accountLabel(arnAccount(p), accounts)
+	}
+	if i := strings.Index(p, ":role/"); i >= 0 {
+		role := p[i+len(":role/"):]
+		if j := strings.LastIndex(role, "/"); j >= 0 && strings.HasPrefix(role, "aws-service-role/") {
+			return fmt.Sprintf("service-linked role `%s` of account %s", role[j+1:], accountLabel(arnAccount(p), accounts))
+		}
+		return fmt.Sprintf("role `%s` of account %s", role, accountLabel(arnAccount(p), accounts))
+	}
+	return "`" + p + "`"
+}
+
+// resourceLabel names a flow's resource: the previewed resource (and its
+// stack) when the ARN is one, else the ARN.
+func resourceLabel(arn string, u flows.Universe) string {
+	for _, s := range u.Stacks {
+		r := s.Graph.ByARN(arn)
+		if r == nil {
+			continue
+		}
+		label := fmt.Sprintf("`%s` of %s (%s)", r.Name, s.Name, s.Account)
+		if r.Type == "aws:kms/key:Key" {
+			for _, a := range s.Graph.ReferencedBy(r, "aws:kms/alias:Alias", "targetKeyId") {
+				if v, known := a.Input("name"); known && graph.Str(v) != "" {
+					label = fmt.Sprintf("`%s` (`%s`) of %s (%s)", r.Name, graph.Str(v), s.Name, s.Account)
+					break
+				}
+			}
+		}
+		return label
+	}
+	if strings.Contains(arn, ":recovery-point:") {
+		return "a recovery point in account " + arnAccount(arn)
+	}
+	return "`" + arn + "`"
+}
+
+func stackIndex(name string, stacks []flows.Stack) int {
+	for i, s := range stacks {
+		if s.Name == name {
+			return i
+		}
+	}
+	return len(stacks)
+}
+
+func stackOrder(account string, stacks []flows.Stack) int {
+	for i, s := range stacks {
+		if s.Account == account {
+			return i
+		}
+	}
+	return len(stacks)
+}
+
+// denyStatements names the Deny statements of the backup vault access
+// policy governing d that cover its actions (by Sid, with their
+// conditions). It reads the policy as written; whether it decides the
+// request is what `fincheck flows` proves.
+func denyStatements(u flows.Universe, d flows.Decl) string {
+	gov := d.Resource
+	if d.PolicyOf != "" {
+		gov = d.PolicyOf
+	}
+	for _, s := range u.Stacks {
+		vault := s.Graph.ByARN(gov)
+		if vault == nil {
+			continue
+		}
+		var name string
+		if v, ok := vault.Output("name"); ok {
+			name = graph.Str(v)
+		}
+		for _, p := range s.Graph.OfType("aws:backup/vaultPolicy:VaultPolicy") {
+			refers := false
+			for _, t := range s.Graph.Refs(p, "backupVaultName") {
+				refers = refers || t.URN == vault.URN
+			}
+			if v, known := p.Input("backupVaultName"); known && name != "" && graph.Str(v) == name {
+				refers = true
+			}
+			if !refers {
+				continue
+			}
+			v, known := p.Input("policy")
+			if !known || graph.IsUnknown(v) {
+				return "(policy unknown at preview)"
+			}
+			return matchingDenies(graph.Unwrap(v), d.Actions)
+		}
+	}
+	return "**none found**"
+}
+
+// policyStatement is the part of a policy statement the sheet reads.
+type policyStatement struct {
+	Sid       string          `json:"Sid"`
+	Effect    string          `json:"Effect"`
+	Action    json.RawMessage `json:"Action"`
+	Condition map[string]map[string]json.RawMessage
+}
+
+func matchingDenies(policy any, actions []string) string {
+	var raw []byte
+	switch t := policy.(type) {
+	case string:
+		raw = []byte(t)
+	default:
+		raw, _ = json.Marshal(t)
+	}
+	var doc struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "(policy not readable)"
+	}
+	var stmts []policyStatement
+	if err := json.Unmarshal(doc.Statement, &stmts); err != nil {
+		var one policyStatement
+		if json.Unmarshal(doc.Statement, &one) != nil {
+			return "(policy not readable)"
+		}
+		stmts = []policyStatement{one}
+	}
+	var out []string
+	for i, st := range stmts {
+		if st.Effect != "Deny" {
+			continue
+		}
+		patterns := jsonStrings(st.Action)
+		covers := len(actions) > 0
+		for _, a := range actions {
+			covered := false
+			for _, p := range patterns {
+				covered = covered || actionMatches(p, a)
+			}
+			covers = covers && covered
+		}
+		if !covers {
+			continue
+		}
+		sid := st.Sid
+		if sid == "" {
+			sid = fmt.Sprintf("#%d", i+1)
+		}
+		out = append(out, "`"+sid+"`"+conditionLabel(st.Condition))
+	}
+	if len(out) == 0 {
+		return "**none**"
+	}
+	return strings.Join(out, ", ")
+}
+
+func jsonStrings(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	_ = json.Unmarshal(raw, &many)
+	return many
+}
+
+// actionMatches matches an IAM action pattern (case-insensitive, * and ?).
+func actionMatches(pattern, action string) bool {
+	p, a := strings.ToLower(pattern), strings.ToLower(action)
+	if !strings.ContainsAny(p, "*?") {
+		return p == a
+	}
+	var match func(p, a string) bool
+	match = func(p, a string) bool {
+		for len(p) > 0 {
+			switch p[0] {
+			case '*':
+				for i := 0; i <= len(a); i++ {
+					if match(p[1:], a[i:]) {
+						return true
+					}
+				}
+				return false
+			case '?':
+				if a == "" {
+					return false
+				}
+			default:
+				if a == "" || a[0] != p[0] {
+					return false
+				}
+			}
+			p, a = p[1:], a[1:]
+		}
+		return a == ""
+	}
+	return match(p, a)
+}
+
+func conditionLabel(cond map[string]map[string]json.RawMessage) string {
+	if len(cond) == 0 {
+		return ""
+	}
+	ops := make([]string, 0, len(cond))
+	for op := range cond {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	var parts []string
+	for _, op := range ops {
+		keys := make([]string, 0, len(cond[op]))
+		for k := range cond[op] {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %s %s", op, k, strings.Join(jsonStrings(cond[op][k]), ", ")))
+		}
+	}
+	return " (when " + strings.Join(parts, "; ") + ")"
 }
