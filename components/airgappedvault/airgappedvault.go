@@ -124,7 +124,7 @@ func (a *Args) validate() error {
 // Deny in the resource policy wins over any Allow, an administrator's or
 // the account root's included, so the guarantee holds in IAM and not only
 // through the vault lock. Consequence: the access policy itself cannot be
-// changed after creation (docs/decisions/0013-bunker-vault-explicit-deny.md).
+// changed after creation (docs/decisions/0018-bunker-vault-explicit-deny-and-scoped-restore-roles.md).
 var ProtectedActions = []string{
 	"backup:DeleteBackupVault",
 	"backup:DeleteBackupVaultAccessPolicy",

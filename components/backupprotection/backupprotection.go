@@ -264,7 +264,7 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	// Only the backup policy: the AWS-managed restore policy grants
 	// iam:PassRole on every role, and restores happen in the restore account
-	// (docs/decisions/0017-scoped-restore-roles.md).
+	// (docs/decisions/0018-bunker-vault-explicit-deny-and-scoped-restore-roles.md).
 	for suffix, arn := range map[string]string{"backup": BackupServicePolicy} {
 		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-role-"+suffix, &iam.RolePolicyAttachmentArgs{
 			Role: role.Name, PolicyArn: pulumi.String(arn),
