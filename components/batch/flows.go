@@ -20,7 +20,9 @@ func (bd *builder) flows() error {
 	}
 	role := bd.b.SchedulerRole.Arn
 	caller := "EventBridge Scheduler (schedule group " + bd.name + ", scheduler role)"
-	via := func(svc string) pulumi.StringInput { return pulumi.String(fmt.Sprintf("%s.%s.amazonaws.com", svc, a.Region)) }
+	via := func(svc string) pulumi.StringInput {
+		return pulumi.String(fmt.Sprintf("%s.%s.amazonaws.com", svc, a.Region))
+	}
 	required := []struct {
 		part, why string
 		principal pulumi.StringInput
