@@ -36,5 +36,5 @@ func TestCheckSheetSaysWhoCanDeleteTheBackups(t *testing.T) {
 			}
 		}
 	}
-	assert.NotContains(t, section, "**yes**")
+	assert.NotContains(t, section, "yes (required)")
 }
