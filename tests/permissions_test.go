@@ -55,8 +55,8 @@ func TestPermissionFlowsProven(t *testing.T) {
 	sim := simulator(t)
 	want := map[string]flows.Counts{
 		"bunker":   {RequiredAllowed: 10, ForbiddenDenied: 40},
-		"workload": {RequiredAllowed: 64, ForbiddenDenied: 20, Unverifiable: 23},
-		"restore":  {RequiredAllowed: 80, ForbiddenDenied: 20, Unverifiable: 9},
+		"workload": {RequiredAllowed: 69, ForbiddenDenied: 20, Unverifiable: 27},
+		"restore":  {RequiredAllowed: 88, ForbiddenDenied: 20, Unverifiable: 9},
 	}
 	for _, stack := range []string{"bunker", "workload", "restore"} {
 		t.Run(stack, func(t *testing.T) {

@@ -1,15 +1,18 @@
 package apiservice
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // flows declares what ECS does with the execution role when a task
-// starts: pull the image and write the task's logs. (The secrets injected
-// into the container are not declared yet: whether one is a Secrets
-// Manager secret or an SSM parameter is known only once its ARN is.)
+// starts: pull the image, write the task's logs and read every secret or
+// parameter injected into the container (which of the two an ARN is, and so
+// the action, is known once the ARN is).
 func (b *builder) flows() error {
 	exec := b.s.ExecutionRole.Arn
 	caller := "ECS (task execution role of " + b.args.ServiceName + ")"
@@ -31,6 +34,20 @@ func (b *builder) flows() error {
 			return "*"
 		}).(pulumi.StringOutput)
 		list = append(list, access{"image-pull", "pull the image layers", []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, repo})
+	}
+	for i, arn := range b.args.SecretArns {
+		actions := arn.ToStringOutput().ApplyT(func(v string) []string {
+			if awsiam.IsParameter(v) {
+				return []string{"ssm:GetParameters"}
+			}
+			return []string{"secretsmanager:GetSecretValue"}
+		}).(pulumi.StringArrayOutput)
+		if err := flow.Require(b.ctx, b.s, b.name, fmt.Sprintf("secret-%d", i+1), flow.Access{
+			Principal: exec, ActionsOf: actions, Resource: arn, Caller: caller,
+			Reason: "a secret or parameter injected into the container at start",
+		}); err != nil {
+			return err
+		}
 	}
 	for _, f := range list {
 		if err := flow.Require(b.ctx, b.s, b.name, f.part, flow.Access{

@@ -180,10 +180,12 @@ func TestBatchResources(t *testing.T) {
 	// The component's resources are its children, named "batch-...":
 	// log group, 3 roles, 2 role policies, security group, 2 task
 	// definitions, queue, queue policy, schedule group, 2 schedules; and
-	// the declarations of its access: 6 required flows, 1 forbidden.
+	// the declarations of its access: 11 required flows (scheduler: run,
+	// 2 role passes, DLQ, its key, logs key; execution role: ECR auth,
+	// image pull, the secret, the parameter, task logs), 1 forbidden.
 	kids := g.Children(comp.URN)
-	assert.Len(t, kids, 21)
-	assert.Len(t, g.OfType("fintech:flow:Required"), 6)
+	assert.Len(t, kids, 26)
+	assert.Len(t, g.OfType("fintech:flow:Required"), 11)
 	assert.Len(t, g.OfType("fintech:flow:Forbidden"), 1)
 	for _, r := range kids {
 		assert.True(t, strings.HasPrefix(r.Name, "batch-"), r.Name)

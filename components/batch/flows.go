@@ -6,6 +6,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 // flows declares what EventBridge Scheduler does with the scheduler role
@@ -43,6 +45,41 @@ func (bd *builder) flows() error {
 		{"logs-key", "CloudWatch Logs encrypts the task log group with the logs key",
 			pulumi.String(fmt.Sprintf("logs.%s.amazonaws.com", a.Region)), []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
 			a.LogsKeyArn, map[string]pulumi.StringInput{"kms:EncryptionContext:aws:logs:arn": bd.b.LogGroup.Arn}},
+	}
+	// ECS starts each task with the execution role.
+	exec := bd.b.ExecutionRole.Arn
+	execCaller := "ECS (task execution role of " + bd.name + ")"
+	secretArns, paramArns := awsiam.SecretResources(a.Secrets)
+	type execAccess struct {
+		part, why string
+		actions   []string
+		resource  string
+	}
+	execList := []execAccess{}
+	if ecrImageRE.MatchString(a.Image) {
+		execList = append(execList,
+			execAccess{"image-auth", "ECR authorization before the pull", []string{"ecr:GetAuthorizationToken"}, "*"},
+			execAccess{"image-pull", "pull the job image", []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, fargate.ECRRepositoryArn(a.Image)})
+	}
+	for i, arn := range secretArns {
+		execList = append(execList, execAccess{fmt.Sprintf("secret-%d", i+1), "a secret injected into the job container", []string{"secretsmanager:GetSecretValue"}, arn})
+	}
+	for i, arn := range paramArns {
+		execList = append(execList, execAccess{fmt.Sprintf("parameter-%d", i+1), "a parameter injected into the job container", []string{"ssm:GetParameters"}, arn})
+	}
+	for _, f := range execList {
+		if err := flow.Require(bd.ctx, bd.b, bd.name, f.part, flow.Access{
+			Principal: exec, Actions: f.actions, Resource: pulumi.String(f.resource), Caller: execCaller, Reason: f.why,
+		}); err != nil {
+			return err
+		}
+	}
+	if err := flow.Require(bd.ctx, bd.b, bd.name, "task-logs", flow.Access{
+		Principal: exec, Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: bd.b.LogGroup.Arn.ApplyT(func(arn string) string { return arn + ":log-stream:ecs/job/example" }).(pulumi.StringOutput),
+		Caller:   execCaller, Reason: "the awslogs driver writes the job's log stream",
+	}); err != nil {
+		return err
 	}
 	for _, f := range required {
 		if err := flow.Require(bd.ctx, bd.b, bd.name, f.part, flow.Access{

@@ -64,6 +64,11 @@ type Access struct {
 	// Actions are IAM actions as AWS authorizes them (e.g. "sns:Publish",
 	// "kms:GenerateDataKey"), one evaluation each.
 	Actions []string
+	// ActionsOf replaces Actions when the actions depend on a value known
+	// only at deployment (e.g. a secret that is either a Secrets Manager
+	// secret or an SSM parameter). Unknown in a real preview, such a flow
+	// is reported unverifiable.
+	ActionsOf pulumi.StringArrayInput
 	// Resource is the ARN the request is authorized against.
 	Resource pulumi.StringInput
 	// Context is the request context AWS sends with the request (e.g.
@@ -92,7 +97,7 @@ func (a *Access) validate() error {
 	if a.Resource == nil {
 		return fmt.Errorf("resource is required")
 	}
-	if len(a.Actions) == 0 {
+	if len(a.Actions) == 0 && a.ActionsOf == nil {
 		return fmt.Errorf("at least one action is required")
 	}
 	for _, act := range a.Actions {
@@ -142,6 +147,9 @@ func declare(ctx *pulumi.Context, typ string, parent pulumi.Resource, parentName
 		PropContext:   context,
 		PropCaller:    pulumi.String(a.Caller),
 		PropReason:    pulumi.String(a.Reason),
+	}
+	if a.ActionsOf != nil {
+		props[PropActions] = a.ActionsOf
 	}
 	if a.PolicyOf != nil {
 		props[PropPolicyOf] = a.PolicyOf

@@ -277,6 +277,9 @@ func (m *mocks) computed(typ, logical, id string, inputs map[string]any) map[str
 		out["arn"] = arn("events", "rule/"+name)
 	case "aws:ecr/repository:Repository":
 		out["arn"] = arn("ecr", "repository/"+name)
+	case "aws:ssm/parameter:Parameter":
+		// A hierarchical name's leading slash is not doubled in the ARN.
+		out["arn"] = arn("ssm", "parameter/"+strings.TrimPrefix(name, "/"))
 	case "aws:guardduty/detector:Detector":
 		out["arn"] = arn("guardduty", "detector/"+id)
 	case "aws:ram/resourceShare:ResourceShare":
