@@ -164,6 +164,9 @@ func NewKeyRing(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		if err := forbidOutsiders(ctx, kr, name, args.Region, p, key.Arn); err != nil {
 			return nil, fmt.Errorf("keyring %s: %w", name, err)
 		}
+		if err := requireLogsUse(ctx, kr, name, args.AccountID, args.Region, p, key.Arn); err != nil {
+			return nil, fmt.Errorf("keyring %s: %w", name, err)
+		}
 	}
 	kr.Arns = arns.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(kr, pulumi.Map{"arns": kr.Arns}); err != nil {
@@ -376,6 +379,28 @@ func forbidOutsiders(ctx *pulumi.Context, kr *KeyRing, name, region string, p Pu
 		}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// requireLogsUse declares, for a key CloudWatch Logs uses, that the logs
+// service encrypts the log groups of this account with it (the encryption
+// context names the log group).
+func requireLogsUse(ctx *pulumi.Context, kr *KeyRing, name, account, region string, p Purpose, key pulumi.StringInput) error {
+	for _, svc := range p.ServicePrincipals {
+		if svc != "logs" {
+			continue
+		}
+		return flow.Require(ctx, kr, name, p.Name+"-logs-use", flow.Access{
+			Principal: pulumi.String(fmt.Sprintf("logs.%s.amazonaws.com", region)),
+			Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
+			Resource:  key,
+			Context: map[string]pulumi.StringInput{
+				"kms:EncryptionContext:aws:logs:arn": pulumi.String(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/example/log-group", region, account)),
+			},
+			Caller: "CloudWatch Logs, for every log group of the account encrypted with the " + p.Name + " key",
+			Reason: "log groups (flow logs, functions, state machines, tasks, evidence) are written encrypted",
+		})
 	}
 	return nil
 }

@@ -270,13 +270,19 @@ func TestKeyRingUnderMocks(t *testing.T) {
 	// declaration that no outsider decrypts with it; per account admitted
 	// for backup copies, the copy through AWS Backup and through RDS
 	// (required) and direct use (forbidden).
-	cross := 0
+	// and, for the key CloudWatch Logs uses, that service's use.
+	cross, logs := 0, 0
 	for _, p := range allPurposes {
 		cross += len(p.CrossAccountPrincipals)
+		for _, s := range p.ServicePrincipals {
+			if s == "logs" {
+				logs++
+			}
+		}
 	}
 	assert.Len(t, g.OfType("fintech:flow:Forbidden"), len(allPurposes)+cross)
-	assert.Len(t, g.OfType("fintech:flow:Required"), 2*cross)
-	assert.Len(t, g.Resources, 1+3*len(allPurposes)+3*cross)
+	assert.Len(t, g.OfType("fintech:flow:Required"), 2*cross+logs)
+	assert.Len(t, g.Resources, 1+3*len(allPurposes)+3*cross+logs)
 }
 
 func TestKeyRingTags(t *testing.T) {
