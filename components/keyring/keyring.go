@@ -161,7 +161,7 @@ func NewKeyRing(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		}
 		kr.Keys[p.Name] = key
 		arns[p.Name] = key.Arn
-		if err := forbidOutsiders(ctx, kr, name, args.Region, p, key.Arn); err != nil {
+		if err := accountFlows(ctx, kr, name, args.Region, p, key.Arn); err != nil {
 			return nil, fmt.Errorf("keyring %s: %w", name, err)
 		}
 		if err := requireLogsUse(ctx, kr, name, args.AccountID, args.Region, p, key.Arn); err != nil {
@@ -338,13 +338,11 @@ func sidPart(svc string) string {
 	return string(out)
 }
 
-// forbidOutsiders declares that no account outside the design decrypts
-// with the key; for an account admitted for AWS Backup copies, that the
-// copy works through AWS Backup and RDS, and that direct use is refused.
-// In short:
-// with the key, and that an account admitted for AWS Backup copies cannot
-// use it except through AWS Backup.
-func forbidOutsiders(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpose, key pulumi.StringInput) error {
+// accountFlows declares that no account outside the design decrypts with
+// the key and, for each account admitted for AWS Backup copies, that the
+// copy works through AWS Backup and RDS (required) while direct use is
+// refused (forbidden).
+func accountFlows(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpose, key pulumi.StringInput) error {
 	if err := flow.Forbid(ctx, kr, name, p.Name+"-no-outsider-decrypt", flow.Access{
 		Principal: pulumi.String(flow.AnyPrincipalOf("aws", flow.OutsiderAccount)),
 		Actions:   []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"},
