@@ -24,7 +24,7 @@ import (
 // Serve runs the pack the way the Pulumi engine expects: it listens on a
 // free local port, writes the port to stdout and serves until stopped.
 //
-// At sdk v3.263.0 the policyx analyzer answers GetPluginInfo and
+// At sdk v3.263.0 and still at v3.276.0 (ADR 0006) the policyx analyzer answers GetPluginInfo and
 // GetAnalyzerInfo from a pack it only builds in ConfigureStack, so a client
 // that asks first (`pulumi policy analyze`, `pulumi policy publish`) makes
 // it dereference nil and crash. Serve therefore runs the policyx analyzer

@@ -80,7 +80,7 @@ func TestPackOverGRPC(t *testing.T) {
 	defer cancel()
 
 	// Asked before any configuration, as `pulumi policy analyze` does:
-	// policyx alone crashes here at v3.263.0.
+	// policyx alone crashes here (v3.263.0 and v3.276.0, ADR 0006).
 	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
 	assert.Equal(t, pack.Name, info.GetName())
