@@ -70,7 +70,7 @@ var (
 	prefixListRE = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 	acmUSEast1RE = regexp.MustCompile(`^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
 	acmRE        = regexp.MustCompile(`^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
-	envKeyRE     = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
+	envKeyRE     = newBoundedRE(`^[A-Z_][A-Z0-9_]*$`, 1, 128)
 	secretishRE  = regexp.MustCompile(`(?i)(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL)`)
 	jobNameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	scheduleRE   = regexp.MustCompile(`^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$`)

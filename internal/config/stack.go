@@ -107,7 +107,7 @@ var (
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 	roleArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
 	vaultNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
-	tagKeyRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagKeyRE    = newBoundedRE(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`, 1, 128)
 )
 
 // logRetentionValues are the retentions CloudWatch Logs accepts.
