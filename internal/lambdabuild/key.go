@@ -44,17 +44,12 @@ func keyVars() []string {
 // (see needGoListError).
 func (b *builder) key() (string, error) {
 	vars := keyVars()
-	out, err := b.goCmd(append([]string{"env"}, vars...)...)
-	if err != nil {
-		return "", err
-	}
-	values := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(values) != len(vars) {
-		return "", fmt.Errorf("lambda %s: go env printed %d values for %d variables", b.pkg, len(values), len(vars))
-	}
-	env := make(map[string]string, len(vars))
-	for i, name := range vars {
-		env[name] = values[i]
+	env := b.toolEnv
+	if env == nil {
+		var err error
+		if env, err = b.toolchain(); err != nil {
+			return "", err
+		}
 	}
 	files, err := b.scanSources(env["GOVERSION"], env["GOFLAGS"])
 	var need *needGoListError
@@ -95,6 +90,24 @@ func (b *builder) key() (string, error) {
 		write("file "+f, string(data))
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// toolchain asks the go command for the values of keyVars.
+func (b *builder) toolchain() (map[string]string, error) {
+	vars := keyVars()
+	out, err := b.goCmd(append([]string{"env"}, vars...)...)
+	if err != nil {
+		return nil, err
+	}
+	values := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(values) != len(vars) {
+		return nil, fmt.Errorf("lambda %s: go env printed %d values for %d variables", b.pkg, len(values), len(vars))
+	}
+	env := make(map[string]string, len(vars))
+	for i, name := range vars {
+		env[name] = values[i]
+	}
+	return env, nil
 }
 
 // needGoListError reports a layout that reading import declarations cannot

@@ -13,9 +13,10 @@
 // bytes, same SHA-256, so `pulumi preview` shows no code change unless the
 // code changed.
 //
-// Cache: the zip is stored as <cache>/<key>.zip, where key is a SHA-256 over
-// the toolchain (go env GOVERSION, GOFLAGS, GOEXPERIMENT, GOARM64), this
-// recipe, the package path, go.mod, go.sum and every source file (path and
+// Cache: the zip is stored as <cache>/<key>.zip, its digest next to it as
+// <key>.zip.sha256 (a cache hit reads that instead of hashing the zip),
+// where key is a SHA-256 over the toolchain (go env GOVERSION, GOFLAGS,
+// GOEXPERIMENT, GOARM64; asked once per BuildAll), this recipe, the package path, go.mod, go.sum and every source file (path and
 // content, sorted) of every package of the module the function imports.
 // Those packages are found by reading the import declarations of the
 // module's own packages for the target platform and tags (go/build), with
@@ -38,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -91,12 +93,53 @@ func BuildWith(moduleRoot, pkg string, opts Options) (Artifact, error) {
 	return b.run()
 }
 
+// BuildAll builds every package of pkgs (as Build does) and returns their
+// artifacts in the same order. It asks the go command for the toolchain
+// settings once for all of them and looks them up or builds them
+// concurrently, so a component with several functions pays one `go env`.
+func BuildAll(moduleRoot string, pkgs []string, opts Options) ([]Artifact, error) {
+	builders := make([]*builder, len(pkgs))
+	for i, pkg := range pkgs {
+		b, err := newBuilder(moduleRoot, pkg, opts)
+		if err != nil {
+			return nil, err
+		}
+		builders[i] = b
+	}
+	if len(builders) == 0 {
+		return nil, nil
+	}
+	env, err := builders[0].toolchain()
+	if err != nil {
+		return nil, err
+	}
+	arts := make([]Artifact, len(builders))
+	errs := make([]error, len(builders))
+	var wg sync.WaitGroup
+	for i, b := range builders {
+		b.toolEnv = env
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			arts[i], errs[i] = b.run()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return arts, nil
+}
+
 type builder struct {
 	root    string // absolute module root
 	pkg     string // ./relative package path
 	opts    Options
 	cache   string
 	compile func(outDir string) (string, error) // returns the binary path
+	// toolEnv holds the go env values of keyVars when they are already
+	// known (BuildAll); nil means ask the go command.
+	toolEnv map[string]string
 }
 
 func newBuilder(moduleRoot, pkg string, opts Options) (*builder, error) {
@@ -222,8 +265,16 @@ func (b *builder) run() (Artifact, error) {
 	if err := WriteZip(bin, tmpZip); err != nil {
 		return Artifact{}, fmt.Errorf("lambda %s: %w", b.pkg, err)
 	}
-	// Rename is atomic: a concurrent build of the same key writes the same
-	// bytes, and a reader never sees a partial zip.
+	data, err := os.ReadFile(tmpZip)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: %w", b.pkg, err)
+	}
+	// The sidecar first, then the zip: a reader that finds the new zip
+	// finds its digest. Rename is atomic: a concurrent build of the same key
+	// writes the same bytes, and a reader never sees a partial zip.
+	if err := writeDigest(zipPath, digestOf(data)); err != nil {
+		return Artifact{}, fmt.Errorf("lambda %s: %w", b.pkg, err)
+	}
 	if err := os.Rename(tmpZip, zipPath); err != nil {
 		return Artifact{}, fmt.Errorf("lambda %s: store zip: %w", b.pkg, err)
 	}
@@ -277,12 +328,62 @@ func WriteZip(binPath, zipPath string) (err error) {
 	return nil
 }
 
-// artifactOf hashes an existing zip.
+// digestSuffix names the file next to a cached zip that holds its
+// SHA256Base64, so a cache hit does not read and hash the whole zip (about
+// 10 ms per function per preview).
+const digestSuffix = ".sha256"
+
+// artifactOf returns the artifact of an existing zip, with the digest from
+// its sidecar file when there is one and by hashing the zip (and writing
+// the sidecar) when there is none. A missing zip is fs.ErrNotExist whatever
+// the sidecar says.
 func artifactOf(zipPath string) (Artifact, error) {
+	if _, err := os.Stat(zipPath); err != nil {
+		return Artifact{}, err
+	}
+	if d, err := os.ReadFile(zipPath + digestSuffix); err == nil && validDigest(string(d)) {
+		return Artifact{ZipPath: zipPath, SHA256Base64: string(d)}, nil
+	}
 	data, err := os.ReadFile(zipPath)
 	if err != nil {
 		return Artifact{}, err
 	}
+	a := Artifact{ZipPath: zipPath, SHA256Base64: digestOf(data)}
+	if err := writeDigest(zipPath, a.SHA256Base64); err != nil {
+		return Artifact{}, err
+	}
+	return a, nil
+}
+
+// digestOf is the base64 SHA-256 of data (Lambda's CodeSha256 format).
+func digestOf(data []byte) string {
 	sum := sha256.Sum256(data)
-	return Artifact{ZipPath: zipPath, SHA256Base64: base64.StdEncoding.EncodeToString(sum[:])}, nil
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// validDigest accepts exactly a base64 SHA-256; anything else (a truncated
+// or foreign sidecar) is ignored and the zip hashed again.
+func validDigest(d string) bool {
+	raw, err := base64.StdEncoding.DecodeString(d)
+	return err == nil && len(raw) == sha256.Size
+}
+
+// writeDigest stores the sidecar atomically (temporary file, then rename).
+func writeDigest(zipPath, digest string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(zipPath), filepath.Base(zipPath)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("digest of %s: %w", zipPath, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(digest); err != nil {
+		tmp.Close()
+		return fmt.Errorf("digest of %s: %w", zipPath, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("digest of %s: %w", zipPath, err)
+	}
+	if err := os.Rename(tmp.Name(), zipPath+digestSuffix); err != nil {
+		return fmt.Errorf("digest of %s: %w", zipPath, err)
+	}
+	return nil
 }

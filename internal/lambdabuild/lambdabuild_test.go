@@ -96,7 +96,12 @@ func TestBuildUsesTheCache(t *testing.T) {
 	assert.Equal(t, cache, filepath.Dir(a1.ZipPath))
 	entries, err := os.ReadDir(cache)
 	require.NoError(t, err)
-	require.Len(t, entries, 1, "only the zip stays in the cache")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	base := filepath.Base(a1.ZipPath)
+	assert.ElementsMatch(t, []string{base, base + digestSuffix}, names, "only the zip and its digest stay in the cache")
 
 	// Rebuild ignores the cached zip.
 	b.opts.Rebuild = true
@@ -369,4 +374,94 @@ func TestScanCoversGoList(t *testing.T) {
 			assert.Subset(t, scanned, listed)
 		})
 	}
+}
+
+// The digest of a cached zip comes from its sidecar; a missing or damaged
+// sidecar is replaced by hashing the zip, and a sidecar never stands in
+// for a missing zip.
+func TestDigestSidecar(t *testing.T) {
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "k.zip")
+	require.NoError(t, os.WriteFile(zipPath, []byte("zip bytes"), 0o644))
+	sum := sha256.Sum256([]byte("zip bytes"))
+	want := base64.StdEncoding.EncodeToString(sum[:])
+
+	a, err := artifactOf(zipPath)
+	require.NoError(t, err)
+	assert.Equal(t, Artifact{ZipPath: zipPath, SHA256Base64: want}, a)
+	side, err := os.ReadFile(zipPath + digestSuffix)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(side), "the first look-up writes the sidecar")
+
+	// The sidecar is what a cache hit reads: the zip is not hashed again.
+	other := sha256.Sum256([]byte("other"))
+	otherDigest := base64.StdEncoding.EncodeToString(other[:])
+	require.NoError(t, os.WriteFile(zipPath+digestSuffix, []byte(otherDigest), 0o644))
+	a, err = artifactOf(zipPath)
+	require.NoError(t, err)
+	assert.Equal(t, otherDigest, a.SHA256Base64)
+
+	// A damaged sidecar (not a base64 SHA-256) is ignored and rewritten.
+	for _, bad := range []string{"", "not base64!", base64.StdEncoding.EncodeToString([]byte("short"))} {
+		require.NoError(t, os.WriteFile(zipPath+digestSuffix, []byte(bad), 0o644))
+		a, err = artifactOf(zipPath)
+		require.NoError(t, err)
+		assert.Equal(t, want, a.SHA256Base64, "sidecar %q", bad)
+		side, err = os.ReadFile(zipPath + digestSuffix)
+		require.NoError(t, err)
+		assert.Equal(t, want, string(side))
+	}
+
+	// No zip: not found, whatever the sidecar says.
+	require.NoError(t, os.Remove(zipPath))
+	_, err = artifactOf(zipPath)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// A build writes the digest of the zip it stores.
+func TestBuildWritesTheDigest(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	b, err := newBuilder(mod, "./functions/hello", Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	b.compile = func(out string) (string, error) {
+		p := filepath.Join(out, "bootstrap")
+		return p, os.WriteFile(p, []byte("fake binary"), 0o755)
+	}
+	a, err := b.run()
+	require.NoError(t, err)
+	z, err := os.ReadFile(a.ZipPath)
+	require.NoError(t, err)
+	sum := sha256.Sum256(z)
+	assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), a.SHA256Base64)
+	side, err := os.ReadFile(a.ZipPath + digestSuffix)
+	require.NoError(t, err)
+	assert.Equal(t, a.SHA256Base64, string(side))
+}
+
+// BuildAll gives, in order, the artifacts Build gives one by one, and
+// reports every package it cannot build.
+func TestBuildAll(t *testing.T) {
+	mod := tinyModule(t, "hello")
+	writeFiles(t, mod, map[string]string{
+		"functions/bye/main.go": "package main\n\nfunc main() { println(\"bye\") }\n",
+	})
+	cache := t.TempDir()
+	all, err := BuildAll(mod, []string{"./functions/hello", "./functions/bye"}, Options{CacheDir: cache})
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	hello, err := BuildWith(mod, "./functions/hello", Options{CacheDir: cache})
+	require.NoError(t, err)
+	bye, err := BuildWith(mod, "./functions/bye", Options{CacheDir: cache})
+	require.NoError(t, err)
+	assert.Equal(t, []Artifact{hello, bye}, all)
+	assert.NotEqual(t, hello.SHA256Base64, bye.SHA256Base64)
+
+	_, err = BuildAll(mod, []string{"./functions/hello", "./functions/lib", "./functions/missing"}, Options{CacheDir: cache})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "functions/lib")
+	assert.Contains(t, err.Error(), "functions/missing")
+
+	none, err := BuildAll(mod, nil, Options{CacheDir: cache})
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }

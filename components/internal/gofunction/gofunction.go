@@ -6,6 +6,7 @@ package gofunction
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -27,13 +28,17 @@ func Archives(prebuilt map[string]lambdabuild.Artifact, moduleRoot string, fns .
 	if prebuilt != nil {
 		return prebuilt, nil
 	}
+	pkgs := make([]string, len(fns))
+	for i, fn := range fns {
+		pkgs[i] = "./functions/" + fn
+	}
+	arts, err := lambdabuild.BuildAll(moduleRoot, pkgs, lambdabuild.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", strings.Join(fns, ", "), err)
+	}
 	out := make(map[string]lambdabuild.Artifact, len(fns))
-	for _, fn := range fns {
-		art, err := lambdabuild.Build(moduleRoot, "./functions/"+fn)
-		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", fn, err)
-		}
-		out[fn] = art
+	for i, fn := range fns {
+		out[fn] = arts[i]
 	}
 	return out, nil
 }
