@@ -18,25 +18,30 @@ import (
 //go:embed data.json.gz
 var dataGz []byte
 
-// file is the layout of data.json.gz (see tools/iam/gen-iamref.mjs).
-type file struct {
+// header is the first line of data.json.gz (see tools/iam/gen-iamref.mjs).
+type header struct {
 	Source              string   `json:"source"`
 	Version             string   `json:"version"`
 	GlobalConditionKeys []string `json:"globalConditionKeys"`
-	Services            map[string]struct {
-		Name          string   `json:"name"`
+	// ConditionKeys are the keys of every service and action.
+	ConditionKeys []string `json:"conditionKeys"`
+}
+
+// serviceRecord is one service line of data.json.gz, after the prefix and
+// the tab.
+type serviceRecord struct {
+	Name          string   `json:"name"`
+	ConditionKeys []string `json:"conditionKeys"`
+	ResourceTypes map[string]struct {
+		ARNs []string `json:"arns"`
+	} `json:"resourceTypes"`
+	Actions map[string]struct {
 		ConditionKeys []string `json:"conditionKeys"`
-		ResourceTypes map[string]struct {
-			ARNs []string `json:"arns"`
+		ResourceTypes []struct {
+			Name     string `json:"name"`
+			Required bool   `json:"required"`
 		} `json:"resourceTypes"`
-		Actions map[string]struct {
-			ConditionKeys []string `json:"conditionKeys"`
-			ResourceTypes []struct {
-				Name     string `json:"name"`
-				Required bool   `json:"required"`
-			} `json:"resourceTypes"`
-		} `json:"actions"`
-	} `json:"services"`
+	} `json:"actions"`
 }
 
 // resourceType is one resource type of an action.
@@ -72,14 +77,19 @@ type keySet struct {
 	templates []string        // lower-case keys whose variables became "?*"
 }
 
-// index is the parsed reference data.
+// index is the parsed reference data. The condition keys are indexed when
+// the data is loaded; a service is decoded the first time a policy names
+// it (most policies name a handful of the ~450 services).
 type index struct {
-	version  string
-	services map[string]*service // by lower-case prefix
-	keys     map[string]*keySet  // by lower-case key prefix
+	version string
+	keys    map[string]*keySet // by lower-case key prefix
 	// globalPrefixes are the lower-case prefixes of the global keys that
 	// take a suffix (aws:PrincipalTag/tag-key: "aws:principaltag/").
 	globalPrefixes []string
+
+	mu     sync.Mutex
+	raw    map[string][]byte   // service JSON by lower-case prefix
+	parsed map[string]*service // decoded services by lower-case prefix
 }
 
 // load parses the embedded data once.
@@ -94,15 +104,13 @@ func parse(gz []byte) (*index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("iamref: decompress embedded reference data: %w", err)
 	}
-	var f file
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("iamref: decode embedded reference data: %w", err)
+	first, rest, _ := bytes.Cut(raw, []byte("\n"))
+	var h header
+	if err := json.Unmarshal(first, &h); err != nil {
+		return nil, fmt.Errorf("iamref: decode embedded reference data header: %w", err)
 	}
-	if len(f.Services) == 0 {
-		return nil, fmt.Errorf("iamref: embedded reference data has no services")
-	}
-	ix := &index{version: f.Version, services: map[string]*service{}, keys: map[string]*keySet{}}
-	for _, k := range f.GlobalConditionKeys {
+	ix := &index{version: h.Version, keys: map[string]*keySet{}, raw: map[string][]byte{}, parsed: map[string]*service{}}
+	for _, k := range h.GlobalConditionKeys {
 		ix.addKey(k)
 		// Global keys with a suffix are written with a sample suffix in
 		// the data (aws:ResourceTag/tag-key).
@@ -110,32 +118,58 @@ func parse(gz []byte) (*index, error) {
 			ix.globalPrefixes = append(ix.globalPrefixes, strings.ToLower(k[:i+1]))
 		}
 	}
-	for prefix, fs := range f.Services {
-		lp := strings.ToLower(prefix)
-		svc := &service{Prefix: lp, Actions: map[string]*action{}}
-		for _, k := range fs.ConditionKeys {
-			ix.addKey(k)
+	for _, k := range h.ConditionKeys {
+		ix.addKey(k)
+	}
+	for n := 2; len(rest) > 0; n++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		prefix, body, ok := bytes.Cut(line, []byte("\t"))
+		if !ok || len(prefix) == 0 || len(body) == 0 {
+			return nil, fmt.Errorf("iamref: embedded reference data line %d is not <prefix><tab><json>", n)
 		}
-		for name, fa := range fs.Actions {
-			a := &action{Service: lp, Name: name}
-			for _, k := range fa.ConditionKeys {
-				ix.addKey(k)
-			}
-			for _, rt := range fa.ResourceTypes {
-				t := resourceType{Name: rt.Name, Required: rt.Required}
-				for _, arn := range fs.ResourceTypes[rt.Name].ARNs {
-					t.ARNs = append(t.ARNs, arn)
-					t.Patterns = append(t.Patterns, templateGlob(arn))
-				}
-				a.ResourceTypes = append(a.ResourceTypes, t)
-			}
-			svc.Actions[strings.ToLower(name)] = a
-			svc.Names = append(svc.Names, strings.ToLower(name))
-		}
-		sort.Strings(svc.Names)
-		ix.services[lp] = svc
+		ix.raw[strings.ToLower(string(prefix))] = body
+	}
+	if len(ix.raw) == 0 {
+		return nil, fmt.Errorf("iamref: embedded reference data has no services")
 	}
 	return ix, nil
+}
+
+// service returns the service with the prefix (any case), decoding it on
+// first use; nil when no service has that prefix.
+func (ix *index) service(prefix string) (*service, error) {
+	lp := strings.ToLower(prefix)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if svc, ok := ix.parsed[lp]; ok {
+		return svc, nil
+	}
+	body, ok := ix.raw[lp]
+	if !ok {
+		return nil, nil
+	}
+	var rec serviceRecord
+	if err := json.Unmarshal(body, &rec); err != nil {
+		return nil, fmt.Errorf("iamref: decode service %q of the embedded reference data: %w", lp, err)
+	}
+	svc := &service{Prefix: lp, Actions: map[string]*action{}}
+	for name, fa := range rec.Actions {
+		a := &action{Service: lp, Name: name}
+		for _, rt := range fa.ResourceTypes {
+			t := resourceType{Name: rt.Name, Required: rt.Required}
+			for _, arn := range rec.ResourceTypes[rt.Name].ARNs {
+				t.ARNs = append(t.ARNs, arn)
+				t.Patterns = append(t.Patterns, templateGlob(arn))
+			}
+			a.ResourceTypes = append(a.ResourceTypes, t)
+		}
+		svc.Actions[strings.ToLower(name)] = a
+		svc.Names = append(svc.Names, strings.ToLower(name))
+	}
+	sort.Strings(svc.Names)
+	ix.parsed[lp] = svc
+	return svc, nil
 }
 
 // addKey indexes one condition key under its prefix.
@@ -201,12 +235,12 @@ func DataVersion() (string, error) {
 }
 
 // lookupAction returns the action named by "service:Name" (any case).
-func (ix *index) lookupAction(service, name string) *action {
-	svc := ix.services[strings.ToLower(service)]
-	if svc == nil {
-		return nil
+func (ix *index) lookupAction(service, name string) (*action, error) {
+	svc, err := ix.service(service)
+	if svc == nil || err != nil {
+		return nil, err
 	}
-	return svc.Actions[strings.ToLower(name)]
+	return svc.Actions[strings.ToLower(name)], nil
 }
 
 // expand returns the actions of a service whose names match a pattern

