@@ -22,7 +22,6 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/components/vaultwatch"
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
-	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
 // Run is the Pulumi program: it validates the configuration before
@@ -290,24 +289,6 @@ const (
 	OutputAirGappedVaultArn = "airGappedVaultArn"
 	OutputResourceShareArn  = "resourceShareArn"
 )
-
-// BunkerOutputs are the values the bunker stack exports under
-// OutputAirGappedVaultArn and OutputResourceShareArn, read from its
-// (offline) resource graph: fincheck answers stack references with them.
-func BunkerOutputs(g *graph.Graph) map[string]string {
-	out := map[string]string{}
-	for typ, key := range map[string]string{
-		"aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault": OutputAirGappedVaultArn,
-		"aws:ram/resourceShare:ResourceShare":                        OutputResourceShareArn,
-	} {
-		for _, r := range g.OfType(typ) {
-			if v, ok := r.Output("arn"); ok {
-				out[key] = graph.Str(v)
-			}
-		}
-	}
-	return out
-}
 
 // bunkerRef reads outputs of the bunker stack, creating the stack reference
 // only when a value is not given in configuration (configuration wins).
