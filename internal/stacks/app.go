@@ -204,8 +204,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 
 	if a.FrontendRepository != "" {
 		// Validated present by config.Load; it stays a secret end to end.
-		raw, _ := ctx.GetConfig(cfgpkg.Namespace + ":frontendAccessToken")
-		token := pulumi.ToSecret(pulumi.String(raw)).(pulumi.StringOutput)
+		token := pulumi.ToSecret(pulumi.String(a.FrontendAccessToken.Reveal())).(pulumi.StringOutput)
 		if _, err := frontend.NewFrontend(ctx, "web", &frontend.Args{
 			Name: "bank-web", Repository: a.FrontendRepository, Branch: a.FrontendBranch,
 			AccessTokenSecret: token,
