@@ -12,11 +12,7 @@ import (
 )
 
 func restore(ctx *pulumi.Context, cfg *config.Config) error {
-	keys, err := common(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	vpc, err := network(ctx, cfg, keys)
+	keys, vpc, err := commonWithNetwork(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -85,13 +81,8 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	for _, label := range sortedLabels(app.ClientSecurityGroups) {
-		if err := fw.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
-			return err
-		}
-		if err := fw.RequireClient(ctx, label, app.Clients[label]); err != nil {
-			return err
-		}
+	if err := app.admitClients(ctx, fw); err != nil {
+		return err
 	}
 	endpoints := vpc.InterfaceEndpoints()
 	// The TLS-enforcing parameter group of the workload cluster's posture,

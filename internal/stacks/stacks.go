@@ -106,6 +106,20 @@ func common(ctx *pulumi.Context, cfg *config.Config) (*keyring.KeyRing, error) {
 	return keys, nil
 }
 
+// commonWithNetwork builds common and the account's VPC (workload and
+// restore).
+func commonWithNetwork(ctx *pulumi.Context, cfg *config.Config) (*keyring.KeyRing, *securevpc.SecureVPC, error) {
+	keys, err := common(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	vpc, err := network(ctx, cfg, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, vpc, nil
+}
+
 func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*securevpc.SecureVPC, error) {
 	logsKey, err := keys.Key(KeyLogs)
 	if err != nil {

@@ -12,11 +12,7 @@ import (
 )
 
 func workload(ctx *pulumi.Context, cfg *config.Config) error {
-	keys, err := common(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	vpc, err := network(ctx, cfg, keys)
+	keys, vpc, err := commonWithNetwork(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -90,13 +86,8 @@ func workload(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	for _, label := range sortedLabels(app.ClientSecurityGroups) {
-		if err := db.AllowClient(ctx, label, app.ClientSecurityGroups[label]); err != nil {
-			return err
-		}
-		if err := db.RequireClient(ctx, label, app.Clients[label]); err != nil {
-			return err
-		}
+	if err := app.admitClients(ctx, db); err != nil {
+		return err
 	}
 	ctx.Export("databaseEndpoint", db.Endpoint)
 	ctx.Export("databaseClusterArn", db.ClusterArn)
