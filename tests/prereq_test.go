@@ -14,7 +14,7 @@ import (
 )
 
 // editedStackFile writes Pulumi.<stack>.yaml with from replaced by to into
-// a temporary file and returns its path (for --config / PreviewStack).
+// a temporary file and returns its path (for --config / offline.Preview).
 func editedStackFile(t *testing.T, stack, from, to string) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "Pulumi."+stack+".yaml"))
