@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -17,11 +17,11 @@ import (
 // the restore stack receives the bunker's share (accepting it only when RAM
 // sharing with Organizations is off) and tests from its vault.
 func TestCrossStackBackupWiring(t *testing.T) {
-	wg, _, err := fincheck.PreviewStack("..", "workload", "")
+	wg, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
-	bg, _, err := fincheck.PreviewStack("..", "bunker", "")
+	bg, _, err := offline.Preview("..", "bunker", "")
 	require.NoError(t, err)
-	rg, restore, err := fincheck.PreviewStack("..", "restore", "")
+	rg, restore, err := offline.Preview("..", "restore", "")
 	require.NoError(t, err)
 
 	lag := testkit.One(t, bg, "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
@@ -55,7 +55,7 @@ func TestCrossStackBackupWiring(t *testing.T) {
 	share := testkit.One(t, bg, "aws:ram/resourceShare:ResourceShare")
 	shareArn, ok := share.Output("arn")
 	require.True(t, ok)
-	ag, _, err := fincheck.PreviewStack("..", "restore", editedStackFile(t, "restore",
+	ag, _, err := offline.Preview("..", "restore", editedStackFile(t, "restore",
 		"ramSharingWithOrganization: true", "ramSharingWithOrganization: false"))
 	require.NoError(t, err)
 	accepter := testkit.One(t, ag, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
@@ -71,7 +71,7 @@ func TestCrossStackBackupWiring(t *testing.T) {
 // The workload stack: a locked vault with the backup CMK, and a selection
 // by tag with a role holding only the AWS-managed backup/restore policies.
 func TestWorkloadBackupProtection(t *testing.T) {
-	g, _, err := fincheck.PreviewStack("..", "workload", "")
+	g, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 	vault := testkit.One(t, g, "aws:backup/vault:Vault")
 	keys := g.Refs(vault, "kmsKeyArn", "aws:kms/key:Key")

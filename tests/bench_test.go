@@ -3,7 +3,7 @@ package tests
 import (
 	"testing"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 )
 
 // BenchmarkPreview measures a full offline preview of each stack: reading
@@ -14,7 +14,7 @@ func BenchmarkPreview(b *testing.B) {
 		b.Run(stack, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				g, _, err := fincheck.PreviewStack("..", stack, "")
+				g, _, err := offline.Preview("..", stack, "")
 				if err != nil {
 					b.Fatal(err)
 				}

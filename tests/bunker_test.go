@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -17,11 +18,11 @@ import (
 // the workload stack's account and is shared only with the restore stack's
 // account.
 func TestBunkerVaultWiring(t *testing.T) {
-	g, bunker, err := fincheck.PreviewStack("..", "bunker", "")
+	g, bunker, err := offline.Preview("..", "bunker", "")
 	require.NoError(t, err)
-	_, workload, err := fincheck.PreviewStack("..", "workload", "")
+	_, workload, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
-	_, restore, err := fincheck.PreviewStack("..", "restore", "")
+	_, restore, err := offline.Preview("..", "restore", "")
 	require.NoError(t, err)
 
 	vaults := g.OfType("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -16,7 +16,7 @@ import (
 // The isolation responder in the shipped workload stack: everything exists
 // before an incident, scoped to this account and region.
 func TestWorkloadIsolationResponder(t *testing.T) {
-	g, cfg, err := fincheck.PreviewStack("..", "workload", "")
+	g, cfg, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 
 	rule := testkit.Named(t, g, "aws:cloudwatch/eventRule:EventRule", "isolation-findings")
@@ -83,7 +83,7 @@ func TestWorkloadIsolationResponder(t *testing.T) {
 // preview when the code did not change.
 func TestFunctionsBuildReproducibly(t *testing.T) {
 	hashes := func() map[string]string {
-		g, _, err := fincheck.PreviewStack("..", "workload", "")
+		g, _, err := offline.Preview("..", "workload", "")
 		require.NoError(t, err)
 		out := map[string]string{}
 		for _, fn := range g.OfType("aws:lambda/function:Function") {

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/netpath"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
@@ -32,7 +32,7 @@ var (
 func TestNetworkPathsProven(t *testing.T) {
 	for _, stack := range []string{"workload", "restore"} {
 		t.Run(stack, func(t *testing.T) {
-			g, _, err := fincheck.PreviewStack("..", stack, "")
+			g, _, err := offline.Preview("..", stack, "")
 			require.NoError(t, err)
 			results := map[string]netpath.Result{}
 			for _, r := range netpath.Check(g) {
@@ -97,7 +97,7 @@ func port(m map[string]any) float64 { p, _ := graph.Num(m["fromPort"]); return p
 // Breaking one control of the real workload graph turns the proof red, with
 // the declaration, subnet pair, port, direction and deciding rule named.
 func TestBreakingANetworkPath(t *testing.T) {
-	base, _, err := fincheck.PreviewStack("..", "workload", "")
+	base, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 	const decl = "urn:pulumi:workload::fintech-resilience::"
 	cases := []struct {

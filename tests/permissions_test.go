@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
 	"github.com/fintech-resilience/fintech-resilience/internal/iamsim"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/flows"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -32,7 +32,7 @@ func simulator(t *testing.T) *iamsim.Simulator {
 
 func universe(t *testing.T, stack string) flows.Universe {
 	t.Helper()
-	u, err := fincheck.Universe("..", stack, "")
+	u, err := offline.Universe("..", stack, "")
 	require.NoError(t, err)
 	return u
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
@@ -18,7 +19,7 @@ import (
 func TestStacksHaveNoMandatoryViolations(t *testing.T) {
 	for _, stack := range []string{"workload", "bunker", "restore"} {
 		t.Run(stack, func(t *testing.T) {
-			g, _, err := fincheck.PreviewStack("..", stack, "")
+			g, _, err := offline.Preview("..", stack, "")
 			require.NoError(t, err)
 			testkit.NoMandatoryViolations(t, g)
 		})
@@ -69,7 +70,7 @@ const stackURN = "urn:pulumi:workload::fintech-resilience::"
 // Each rule family: break the real workload graph in one way and see the
 // matching violation on the broken resource.
 func TestBreakingTheWorkloadStack(t *testing.T) {
-	base, _, err := fincheck.PreviewStack("..", "workload", "")
+	base, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -187,7 +188,7 @@ func TestFISCCheckSheetIsCurrent(t *testing.T) {
 func TestQuarantineSurvivesPulumiUp(t *testing.T) {
 	for _, stack := range []string{"workload", "restore"} {
 		t.Run(stack, func(t *testing.T) {
-			g, _, err := fincheck.PreviewStack("..", stack, "")
+			g, _, err := offline.Preview("..", stack, "")
 			require.NoError(t, err)
 			assert.Empty(t, g.OfType("aws:ec2/networkAclAssociation:NetworkAclAssociation"))
 			tierNACLs := 0

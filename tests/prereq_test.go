@@ -10,10 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 )
 
 // editedStackFile writes Pulumi.<stack>.yaml with from replaced by to into
-// a temporary file and returns its path (for --config / PreviewStack).
+// a temporary file and returns its path (for --config / offline.Preview).
 func editedStackFile(t *testing.T, stack, from, to string) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "Pulumi."+stack+".yaml"))
@@ -67,7 +68,7 @@ func TestStackReferenceForms(t *testing.T) {
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), "bunkerStack: organization/", "bunkerStack: acme/", 1)), 0o600))
-	g, _, err := fincheck.PreviewStack("..", "restore", path)
+	g, _, err := offline.Preview("..", "restore", path)
 	require.NoError(t, err)
 	refs := g.OfType("pulumi:pulumi:StackReference")
 	require.Len(t, refs, 1)

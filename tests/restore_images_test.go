@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/stackfile"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -26,7 +27,7 @@ func TestRestoreStackNeedsNothingFromTheWorkloadAccount(t *testing.T) {
 	workloadAccount := sf.Config["fintech-resilience:workloadAccountId"]
 	require.Regexp(t, `^[0-9]{12}$`, workloadAccount)
 
-	g, _, err := fincheck.PreviewStack("..", "restore", "")
+	g, _, err := offline.Preview("..", "restore", "")
 	require.NoError(t, err)
 	var mentions []string
 	for _, r := range g.Resources {
@@ -52,7 +53,7 @@ func TestRestoreStackNeedsNothingFromTheWorkloadAccount(t *testing.T) {
 	}
 
 	// The workload registry replicates that repository to the restore account.
-	wg, _, err := fincheck.PreviewStack("..", "workload", "")
+	wg, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 	rc := wg.OfType("aws:ecr/replicationConfiguration:ReplicationConfiguration")
 	require.Len(t, rc, 1)

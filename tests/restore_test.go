@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -16,7 +16,7 @@ import (
 // restore workflow with a least-privilege role, and no RAM share accepter
 // (the shipped accounts share one organization with RAM sharing enabled).
 func TestRestoreStack(t *testing.T) {
-	g, _, err := fincheck.PreviewStack("..", "restore", "")
+	g, _, err := offline.Preview("..", "restore", "")
 	require.NoError(t, err)
 
 	assert.Empty(t, g.OfType("aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"),

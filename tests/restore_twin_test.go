@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -18,9 +18,9 @@ import (
 // encryptedaurora's posture; the workload stack's cluster has the same
 // posture (one source: encryptedaurora.PostureFor).
 func TestRestoredClusterPostureMatchesTheWorkloads(t *testing.T) {
-	workload, _, err := fincheck.PreviewStack("..", "workload", "")
+	workload, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
-	restore, _, err := fincheck.PreviewStack("..", "restore", "")
+	restore, _, err := offline.Preview("..", "restore", "")
 	require.NoError(t, err)
 
 	params := func(pg *graph.Resource) map[string]string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/internal/config"
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -38,7 +39,7 @@ var stackNames = []string{"workload", "bunker", "restore"}
 
 func previewStack(t *testing.T, stack string) (*graph.Graph, *config.Config) {
 	t.Helper()
-	g, cfg, err := fincheck.PreviewStack("..", stack, "")
+	g, cfg, err := offline.Preview("..", stack, "")
 	require.NoError(t, err)
 	require.NotNil(t, g)
 	require.NotNil(t, cfg)

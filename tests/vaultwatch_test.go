@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -30,7 +30,7 @@ func TestVaultWatchInStacks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.stack, func(t *testing.T) {
-			g, _, err := fincheck.PreviewStack("..", c.stack, "")
+			g, _, err := offline.Preview("..", c.stack, "")
 			require.NoError(t, err)
 			topic := testkit.Named(t, g, "aws:sns/topic:Topic", c.topicOwner+"-topic")
 			topicArn := testkit.ArnOf(topic)

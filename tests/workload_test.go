@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -17,7 +17,7 @@ import (
 // a CLOUDFRONT-scope WAF -> VPC origin -> internal ALB -> Fargate -> Aurora
 // in isolated subnets; batch on EventBridge Scheduler.
 func TestWorkloadTier(t *testing.T) {
-	g, _, err := fincheck.PreviewStack("..", "workload", "")
+	g, _, err := offline.Preview("..", "workload", "")
 	require.NoError(t, err)
 
 	t.Run("no internet-facing load balancer", func(t *testing.T) {

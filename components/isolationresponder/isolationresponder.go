@@ -54,8 +54,8 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
-	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 )
 
 // TypeToken is the component's Pulumi type.

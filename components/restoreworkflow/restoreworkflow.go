@@ -51,9 +51,9 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
-	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 )
 
 // TypeToken is the component's Pulumi type.

@@ -35,9 +35,11 @@ type App struct {
 	AppRunnerMaxSize   int
 	FrontendRepository string
 	FrontendBranch     string
-	HasFrontendToken   bool
-	BatchJobs          []BatchJob
-	BatchCpu, BatchMem int
+	// FrontendAccessToken is the secret frontendAccessToken, read only
+	// when frontendRepository is set.
+	FrontendAccessToken Secret
+	BatchJobs           []BatchJob
+	BatchCpu, BatchMem  int
 }
 
 // BatchJob is one scheduled task.
@@ -182,8 +184,9 @@ func (r *reader) app() *App {
 			r.fail("frontendRepository", a.FrontendRepository, "is not an https repository URL")
 		}
 		a.FrontendBranch = r.optStr("frontendBranch", "main")
-		_, a.HasFrontendToken = r.raw("frontendAccessToken")
-		if !a.HasFrontendToken {
+		token, ok := r.raw("frontendAccessToken")
+		a.FrontendAccessToken = newSecret(token)
+		if !ok {
 			r.missing("frontendAccessToken", "a secret (pulumi config set --secret fintech-resilience:frontendAccessToken ...) giving Amplify read access to frontendRepository")
 		}
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,7 +103,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 		assert.Equal(t, 30, c.KMSDeletionWindow)
 		assert.Equal(t, []string{"security-oncall@example.com", "platform-team@example.com"}, c.NotificationEmails)
 		assert.Equal(t, "FIFTEEN_MINUTES", c.GuardDutyFrequency)
-		assert.Equal(t, map[string]string{}, c.Tags)
+		assert.Empty(t, c.DefaultTags)
 	})
 
 	t.Run("workload defaults", func(t *testing.T) {
@@ -140,7 +141,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 		assert.Equal(t, []string{"ap-northeast-1a", "ap-northeast-1c"}, c.AvailabilityZones)
 	})
 
-	t.Run("restore with profile, single NAT, 172.16/12, tags", func(t *testing.T) {
+	t.Run("restore with profile, single NAT, 172.16/12, default tags", func(t *testing.T) {
 		m := with(goodWorkload(), map[string]string{
 			"fintech-resilience:role":                      "restore",
 			"fintech-resilience:restoreEngineVersion":      "16.6",
@@ -152,7 +153,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 			"fintech-resilience:natGateways":               "single",
 			"fintech-resilience:publicIngress":             "true",
 			"fintech-resilience:guardDutyFindingFrequency": "SIX_HOURS",
-			"fintech-resilience:tags":                      `{"cost-center":"1234","owner":"platform"}`,
+			"aws:defaultTags":                              `{"tags":{"cost-center":"1234","owner":"platform"}}`,
 		}, "aws:assumeRole")
 		c, err := Load(getter(m), "restore")
 		require.NoError(t, err)
@@ -163,7 +164,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 		assert.Equal(t, NatSingle, c.Network.NatGateways)
 		assert.True(t, c.Network.PublicIngress)
 		assert.Equal(t, "SIX_HOURS", c.GuardDutyFrequency)
-		assert.Equal(t, map[string]string{"cost-center": "1234", "owner": "platform"}, c.Tags)
+		assert.Equal(t, map[string]string{"cost-center": "1234", "owner": "platform"}, c.DefaultTags)
 	})
 
 	t.Run("bunker has no network", func(t *testing.T) {
@@ -390,8 +391,19 @@ func TestLoadBadConfigs(t *testing.T) {
 			key: ns + "vpcCidr", missing: true, expected: "the VPC's IPv4 CIDR, /16 to /24", count: 1,
 		},
 		{
-			name: "tag key reserved", set: map[string]string{ns + "tags": `{"aws:owner":"x"}`},
-			key: ns + "tags", value: "aws:owner", expected: "is not a valid tag key", count: 1,
+			name: "tag key reserved", set: map[string]string{"aws:defaultTags": `{"tags":{"aws:owner":"x"}}`},
+			key: "aws:defaultTags", value: "aws:owner", expected: "is not a valid tag key", count: 1,
+		},
+		{
+			name: "tag value too long", set: map[string]string{"aws:defaultTags": `{"tags":{"owner":"` + strings.Repeat("x", 257) + `"}}`},
+			key: "aws:defaultTags", value: strings.Repeat("x", 257), expected: "is longer than 256 characters", count: 1,
+		},
+		{
+			// One way to tag: a second key that reached no resource is an
+			// error, not silently ignored.
+			name: "fintech-resilience:tags is not read", set: map[string]string{ns + "tags": `{"owner":"platform"}`},
+			key: ns + "tags", value: `{"owner":"platform"}`,
+			expected: "is not read: put the tags under aws:defaultTags (tags: {name: value}), which the aws providers apply to every resource that supports tags", count: 1,
 		},
 	}
 	for _, tc := range cases {

@@ -86,18 +86,20 @@ type Config struct {
 	KMSDeletionWindow  int
 	NotificationEmails []string
 	GuardDutyFrequency string
-	Tags               map[string]string
 	// Provider pinning, reused for explicit providers (e.g. us-east-1).
 	AssumeRoleArn     string
 	AssumeRoleSession string
 	Profile           string
-	DefaultTags       map[string]string
-	Bunker            *Bunker
-	Backup            *Backup
-	Recovery          *Recovery
-	App               *App
-	Database          *Database
-	Isolation         *Isolation
+	// DefaultTags are aws:defaultTags, which the default aws provider
+	// applies to every resource that supports tags; explicit providers
+	// (us-east-1) are given the same.
+	DefaultTags map[string]string
+	Bunker      *Bunker
+	Backup      *Backup
+	Recovery    *Recovery
+	App         *App
+	Database    *Database
+	Isolation   *Isolation
 	// Prerequisites are account facts checked by fincheck preflight.
 	Prerequisites Prerequisites
 }
@@ -151,7 +153,9 @@ func Load(get Getter, stack string) (*Config, error) {
 	c.KMSDeletionWindow = r.intIn("kmsDeletionWindowDays", 30, 7, 30)
 	c.GuardDutyFrequency = r.oneOf("guardDutyFindingFrequency", "FIFTEEN_MINUTES", "FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 	c.NotificationEmails = r.emails("notificationEmails")
-	c.Tags = r.tags("tags")
+	if raw, ok := r.raw("tags"); ok {
+		r.fail("tags", raw, "is not read: put the tags under aws:defaultTags (tags: {name: value}), which the aws providers apply to every resource that supports tags")
+	}
 	c.Prerequisites = r.prerequisites()
 
 	// With an unknown role, still check the network keys that are given so
@@ -257,7 +261,7 @@ func (r *reader) checkProviderPinning(c *Config) {
 		if err := json.Unmarshal([]byte(raw), &dt); err != nil {
 			r.fail("aws:defaultTags", raw, "is not {tags: {name: value}}")
 		}
-		c.DefaultTags = dt.Tags
+		c.DefaultTags = r.validTags("aws:defaultTags", dt.Tags)
 	}
 	if !hasAssume && !hasProfile {
 		r.missing("aws:assumeRole", "a role to assume in this stack's account ({roleArn: ...}), or aws:profile")
@@ -384,11 +388,9 @@ func (r *reader) emails(key string) []string {
 	return list
 }
 
-func (r *reader) tags(key string) map[string]string {
-	tags := map[string]string{}
-	if !r.object(key, &tags, "a map of tag names to values") {
-		return map[string]string{}
-	}
+// validTags checks tag names and values as AWS does, and that no name uses
+// the reserved aws: prefix.
+func (r *reader) validTags(key string, tags map[string]string) map[string]string {
 	for k, v := range tags {
 		if !tagKeyRE.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			r.fail(key, k, "is not a valid tag key")

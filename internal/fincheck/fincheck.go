@@ -1,5 +1,6 @@
 // Package fincheck is the offline checker behind cmd/fincheck: it previews
-// a stack under Pulumi mocks (the same program `pulumi up` runs), evaluates
+// a stack under Pulumi mocks (internal/offline: the same program `pulumi up`
+// runs), evaluates
 // the FinTech policy rules over the resulting graph or over exported state,
 // and writes text, JSON, SARIF or the FISC check sheet. The one online
 // command, preflight, checks a stack's real account read-only before the
@@ -15,17 +16,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/fintech-resilience/fintech-resilience/internal/config"
-	"github.com/fintech-resilience/fintech-resilience/internal/preview"
-	"github.com/fintech-resilience/fintech-resilience/internal/stackfile"
-	"github.com/fintech-resilience/fintech-resilience/internal/stacks"
-	"github.com/fintech-resilience/fintech-resilience/policy/graph"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
@@ -114,39 +107,6 @@ func checkFormat(format string, allowed ...string) error {
 	return usageError(fmt.Sprintf("--format %q is not one of %s", format, strings.Join(allowed, ", ")))
 }
 
-// PreviewStack loads a stack's configuration, validates it and runs the
-// program under mocks.
-func PreviewStack(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
-	sf, err := stackfile.Load(dir, stack, configFile)
-	if err != nil {
-		return nil, nil, err
-	}
-	get := func(key string) (string, bool) {
-		v, ok := sf.Config[key]
-		return v, ok
-	}
-	cfg, err := config.Load(get, stack)
-	if err != nil {
-		return nil, nil, err
-	}
-	refs, err := referencedOutputs(dir, sf.Config)
-	if err != nil {
-		return nil, nil, err
-	}
-	root, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("project directory %s: %w", dir, err)
-	}
-	g, err := preview.Run(pulumi.RunFunc(stacks.Run), preview.Options{
-		Project: sf.Project, Stack: stack, Config: sf.Config, SecretKeys: sf.SecretKeys,
-		Account: cfg.AccountID, Region: cfg.Region, StackOutputs: refs, RootDirectory: root,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("stack %s: program failed: %w", stack, err)
-	}
-	return g, cfg, nil
-}
-
 func runPreview(args []string, stdout io.Writer) (int, error) {
 	fs := newFlags("preview")
 	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
@@ -162,7 +122,7 @@ func runPreview(args []string, stdout io.Writer) (int, error) {
 	if err := checkFormat(*format, "text", "json", "sarif"); err != nil {
 		return ExitUsage, err
 	}
-	g, _, err := PreviewStack(*dir, *stack, *cfgFile)
+	g, _, err := offline.Preview(*dir, *stack, *cfgFile)
 	if err != nil {
 		return ExitUsage, err
 	}
@@ -178,25 +138,4 @@ func runPreview(args []string, stdout io.Writer) (int, error) {
 		return ExitViolation, nil
 	}
 	return ExitOK, nil
-}
-
-// referencedOutputs answers the bunker stack reference offline: when a
-// stack names fintech-resilience:bunkerStack (org/project/<name>) and
-// Pulumi.<name>.yaml is here, that stack is previewed too and its outputs
-// are taken from its graph (stacks.BunkerOutputs).
-func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string]string, error) {
-	ref := cfg[config.Namespace+":bunkerStack"]
-	if ref == "" {
-		return nil, nil
-	}
-	name := ref[strings.LastIndex(ref, "/")+1:]
-	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+name+".yaml")); err != nil {
-		return nil, fmt.Errorf("%s:bunkerStack is %q but Pulumi.%s.yaml is not in %s, so the offline preview cannot read its outputs; add that file or set %s:bunkerVaultArn (and bunkerShareArn) instead",
-			config.Namespace, ref, name, dir, config.Namespace)
-	}
-	g, _, err := PreviewStack(dir, name, "")
-	if err != nil {
-		return nil, fmt.Errorf("previewing referenced stack %s: %w", ref, err)
-	}
-	return map[string]map[string]string{ref: stacks.BunkerOutputs(g)}, nil
 }

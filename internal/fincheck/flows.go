@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/config"
 	"github.com/fintech-resilience/fintech-resilience/internal/iamsim"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/flows"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/netpath"
@@ -37,48 +34,12 @@ type flowSectionBuilder func(ctx context.Context, dir string, u flows.Universe, 
 // flowSectionBuilders are the sections of `fincheck flows`, in order.
 var flowSectionBuilders = []flowSectionBuilder{permissionSection, networkPathSection}
 
-// Universe previews stack and the bunker stack it references (when its
-// configuration names one), for flows that cross accounts.
-func Universe(dir, stack, configFile string) (flows.Universe, error) {
-	g, cfg, err := PreviewStack(dir, stack, configFile)
-	if err != nil {
-		return flows.Universe{}, err
-	}
-	u := flows.Universe{Stacks: []flows.Stack{{Name: stack, Account: cfg.AccountID, Graph: g}}}
-	ref := ""
-	switch cfg.Role {
-	case config.RoleWorkload:
-		ref = cfg.Backup.BunkerStack
-	case config.RoleRestore:
-		ref = cfg.Recovery.BunkerStack
-	}
-	name := ref[strings.LastIndex(ref, "/")+1:]
-	if ref == "" && cfg.Role != config.RoleBunker {
-		// The bunker vault is configured by ARN: its stack file, when it
-		// is here, still answers the resource side.
-		if _, err := os.Stat(filepath.Join(dir, "Pulumi.bunker.yaml")); err == nil {
-			name = "bunker"
-		}
-	}
-	if name != "" {
-		bg, bcfg, err := PreviewStack(dir, name, "")
-		if err != nil {
-			return flows.Universe{}, fmt.Errorf("previewing the bunker stack %s: %w", name, err)
-		}
-		if bcfg.AccountID != cfg.Accounts.Bunker {
-			return flows.Universe{}, fmt.Errorf("stack %s is account %s but %s names the bunker account %s", name, bcfg.AccountID, stack, cfg.Accounts.Bunker)
-		}
-		u.Stacks = append(u.Stacks, flows.Stack{Name: name, Account: bcfg.AccountID, Graph: bg})
-	}
-	return u, nil
-}
-
 func runFlows(args []string, stdout io.Writer) (int, error) {
 	sa, err := parseStackArgs("flows", args)
 	if err != nil {
 		return ExitUsage, err
 	}
-	u, err := Universe(sa.dir, sa.stack, sa.configFile)
+	u, err := offline.Universe(sa.dir, sa.stack, sa.configFile)
 	if err != nil {
 		return ExitUsage, err
 	}

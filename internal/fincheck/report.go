@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/flows"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
@@ -26,7 +27,7 @@ func CheckSheet(dir string) (string, error) {
 	applies := map[string]map[string]bool{}
 	var previewed []flows.Stack
 	for _, stack := range ReportStacks {
-		g, cfg, err := PreviewStack(dir, stack, "")
+		g, cfg, err := offline.Preview(dir, stack, "")
 		if err != nil {
 			return "", err
 		}

@@ -47,6 +47,28 @@ type appOut struct {
 	EcsServiceName pulumi.StringOutput
 }
 
+// databaseGate is the network side of the application's database: its
+// security group and the paths its clients must have (EncryptedAurora in the
+// workload account, DatabaseFirewall in the restore account).
+type databaseGate interface {
+	AllowClient(ctx *pulumi.Context, label string, sg pulumi.StringInput) error
+	RequireClient(ctx *pulumi.Context, label string, client flow.Endpoint) error
+}
+
+// admitClients lets every client of the application reach db, in label
+// order.
+func (o *appOut) admitClients(ctx *pulumi.Context, db databaseGate) error {
+	for _, label := range sortedLabels(o.ClientSecurityGroups) {
+		if err := db.AllowClient(ctx, label, o.ClientSecurityGroups[label]); err != nil {
+			return err
+		}
+		if err := db.RequireClient(ctx, label, o.Clients[label]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // usEast1 is an aws provider for CloudFront-scope resources, pinned to the
 // same account and role as the stack's default provider.
 func usEast1(ctx *pulumi.Context, cfg *cfgpkg.Config) (*aws.Provider, error) {
@@ -204,8 +226,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 
 	if a.FrontendRepository != "" {
 		// Validated present by config.Load; it stays a secret end to end.
-		raw, _ := ctx.GetConfig(cfgpkg.Namespace + ":frontendAccessToken")
-		token := pulumi.ToSecret(pulumi.String(raw)).(pulumi.StringOutput)
+		token := pulumi.ToSecret(pulumi.String(a.FrontendAccessToken.Reveal())).(pulumi.StringOutput)
 		if _, err := frontend.NewFrontend(ctx, "web", &frontend.Args{
 			Name: "bank-web", Repository: a.FrontendRepository, Branch: a.FrontendBranch,
 			AccessTokenSecret: token,

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 )
 
 func TestArchivesPrebuilt(t *testing.T) {

@@ -349,7 +349,7 @@ func TestScanCoversGoList(t *testing.T) {
 	}
 	type target struct{ root, pkg string }
 	targets := []target{{keyModule(t), "./functions/hello"}}
-	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	repo, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	require.NoError(t, err)
 	entries, err := os.ReadDir(filepath.Join(repo, "functions"))
 	require.NoError(t, err)
