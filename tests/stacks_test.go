@@ -274,6 +274,12 @@ func TestCLI(t *testing.T) {
 			"reading project file"},
 		{"missing config file", []string{"preview", "--stack", "workload", "--dir", "..", "--config", "no-such.yaml"}, fincheck.ExitUsage,
 			"no-such.yaml"},
+		{"empty stack in a list", []string{"preview", "--stack", "bunker,", "--dir", ".."}, fincheck.ExitUsage,
+			`--stack "bunker," names an empty stack`},
+		{"several stacks as json", []string{"preview", "--stack", "bunker,workload", "--dir", "..", "--format", "json"}, fincheck.ExitUsage,
+			"several stacks in one run take the text format"},
+		{"several stacks with --config", []string{"preview", "--stack", "bunker,workload", "--dir", "..", "--config", "x.yaml"}, fincheck.ExitUsage,
+			"no --config"},
 		{"analyze without --state", []string{"analyze"}, fincheck.ExitUsage, "fincheck: --state is required"},
 		{"analyze missing state", []string{"analyze", "--state", "no-such-state.json"}, fincheck.ExitUsage, "reading state"},
 		{"analyze bad format", []string{"analyze", "--state", "x.json", "--format", "fisc"}, fincheck.ExitUsage,
@@ -303,6 +309,30 @@ func TestCLI(t *testing.T) {
 		assert.Equal(t, fincheck.ExitOK, code, errOut)
 		assert.True(t, strings.HasPrefix(out, "stack bunker: "), out)
 		assert.Contains(t, out, "fintech:kms:KeyRing keys")
+	})
+
+	t.Run("several stacks in one run", func(t *testing.T) {
+		code, out, errOut := runCLI("preview", "--stack", "bunker,workload,restore", "--dir", "..")
+		assert.Equal(t, fincheck.ExitOK, code, errOut)
+		assert.Empty(t, errOut)
+		var heads []string
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "stack ") {
+				heads = append(heads, strings.SplitN(line, ":", 2)[0])
+			}
+		}
+		assert.Equal(t, []string{"stack bunker", "stack workload", "stack restore"}, heads)
+		// Each report is the one the stack gets alone.
+		_, alone, _ := runCLI("preview", "--stack", "workload", "--dir", "..")
+		assert.Contains(t, out, alone)
+	})
+
+	t.Run("several stacks, one unknown", func(t *testing.T) {
+		code, out, errOut := runCLI("preview", "--stack", "bunker,staging", "--dir", "..")
+		assert.Equal(t, fincheck.ExitUsage, code)
+		assert.True(t, strings.HasPrefix(out, "stack bunker: "), "the known stack is still reported: %s", out)
+		assert.Contains(t, errOut, "stack staging: ")
+		assert.Contains(t, errOut, "Pulumi.staging.yaml")
 	})
 
 	t.Run("sarif preview", func(t *testing.T) {

@@ -31,6 +31,7 @@ const (
 
 const usage = `usage:
   fincheck preview --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json|sarif]
+  fincheck preview --stack bunker,workload,restore [--dir DIR]      (several stacks, text, one exit code)
   fincheck analyze --state FILE [--format text|json|sarif]
   fincheck report  --format fisc [--dir DIR]
   fincheck preflight --stack <workload|bunker|restore> [--config FILE] [--dir DIR] [--format text|json]
@@ -109,7 +110,7 @@ func checkFormat(format string, allowed ...string) error {
 
 func runPreview(args []string, stdout io.Writer) (int, error) {
 	fs := newFlags("preview")
-	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml)")
+	stack := fs.String("stack", "", "stack name (reads Pulumi.<stack>.yaml); several, comma-separated, with the text format")
 	cfgFile := fs.String("config", "", "stack configuration file to use instead of Pulumi.<stack>.yaml")
 	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	format := fs.String("format", "text", "text, json or sarif")
@@ -122,16 +123,48 @@ func runPreview(args []string, stdout io.Writer) (int, error) {
 	if err := checkFormat(*format, "text", "json", "sarif"); err != nil {
 		return ExitUsage, err
 	}
-	g, _, err := offline.Preview(*dir, *stack, *cfgFile)
+	names := strings.Split(*stack, ",")
+	for _, n := range names {
+		if n == "" {
+			return ExitUsage, usageError(fmt.Sprintf("--stack %q names an empty stack", *stack))
+		}
+	}
+	if len(names) > 1 && (*format != "text" || *cfgFile != "") {
+		return ExitUsage, usageError("several stacks in one run take the text format and their own Pulumi.<stack>.yaml (no --config)")
+	}
+	// One session: a stack referenced by another (the bunker) is previewed
+	// once for the whole run.
+	session := offline.NewSession()
+	code := ExitOK
+	var errs []error
+	for i, name := range names {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		c, err := previewOne(session, *dir, name, *cfgFile, *format, stdout)
+		if err != nil {
+			if len(names) > 1 {
+				err = fmt.Errorf("stack %s: %w", name, err)
+			}
+			errs = append(errs, err)
+		}
+		code = max(code, c)
+	}
+	return code, errors.Join(errs...)
+}
+
+// previewOne previews one stack of a preview run and writes its report.
+func previewOne(session *offline.Session, dir, stack, cfgFile, format string, stdout io.Writer) (int, error) {
+	g, _, err := session.Preview(dir, stack, cfgFile)
 	if err != nil {
 		return ExitUsage, err
 	}
 	vs := rules.Evaluate(g, rules.All(), nil)
-	artifact := *cfgFile
+	artifact := cfgFile
 	if artifact == "" {
-		artifact = "Pulumi." + *stack + ".yaml"
+		artifact = "Pulumi." + stack + ".yaml"
 	}
-	if err := writeFor(stdout, *format, *stack, artifact, g, vs); err != nil {
+	if err := writeFor(stdout, format, stack, artifact, g, vs); err != nil {
 		return ExitUsage, err
 	}
 	if rules.HasMandatory(vs) {

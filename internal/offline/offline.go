@@ -28,6 +28,47 @@ import (
 // Preview loads a stack's configuration from dir (Pulumi.<stack>.yaml, or
 // configFile when given), validates it and runs the program under mocks.
 func Preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
+	return NewSession().Preview(dir, stack, configFile)
+}
+
+// A Session previews several stacks and previews each (directory, stack,
+// configuration file) once: the bunker stack that the workload and restore
+// stacks reference is run once for all three. It is not safe for
+// concurrent use. The graphs it returns are shared; callers only read them.
+type Session struct {
+	done map[sessionKey]sessionResult
+}
+
+type sessionKey struct{ dir, stack, configFile string }
+
+type sessionResult struct {
+	g   *graph.Graph
+	cfg *config.Config
+	err error
+}
+
+// NewSession returns an empty session.
+func NewSession() *Session {
+	return &Session{done: map[sessionKey]sessionResult{}}
+}
+
+// Preview is the package's Preview, answered from the session when the
+// same stack was previewed before.
+func (s *Session) Preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("project directory %s: %w", dir, err)
+	}
+	k := sessionKey{abs, stack, configFile}
+	if r, ok := s.done[k]; ok {
+		return r.g, r.cfg, r.err
+	}
+	g, cfg, err := s.preview(dir, stack, configFile)
+	s.done[k] = sessionResult{g, cfg, err}
+	return g, cfg, err
+}
+
+func (s *Session) preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
 	sf, err := stackfile.Load(dir, stack, configFile)
 	if err != nil {
 		return nil, nil, err
@@ -40,7 +81,7 @@ func Preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error
 	if err != nil {
 		return nil, nil, err
 	}
-	refs, err := referencedOutputs(dir, sf.Config)
+	refs, err := s.referencedOutputs(dir, sf.Config)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,7 +103,7 @@ func Preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error
 // stack names fintech-resilience:bunkerStack (org/project/<name>) and
 // Pulumi.<name>.yaml is here, that stack is previewed too and its outputs
 // are taken from its graph (BunkerOutputs).
-func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string]string, error) {
+func (s *Session) referencedOutputs(dir string, cfg map[string]string) (map[string]map[string]string, error) {
 	ref := cfg[config.Namespace+":bunkerStack"]
 	if ref == "" {
 		return nil, nil
@@ -72,7 +113,7 @@ func referencedOutputs(dir string, cfg map[string]string) (map[string]map[string
 		return nil, fmt.Errorf("%s:bunkerStack is %q but Pulumi.%s.yaml is not in %s, so the offline preview cannot read its outputs; add that file or set %s:bunkerVaultArn (and bunkerShareArn) instead",
 			config.Namespace, ref, name, dir, config.Namespace)
 	}
-	g, _, err := Preview(dir, name, "")
+	g, _, err := s.Preview(dir, name, "")
 	if err != nil {
 		return nil, fmt.Errorf("previewing referenced stack %s: %w", ref, err)
 	}
@@ -105,7 +146,12 @@ func BunkerOutputs(g *graph.Graph) map[string]string {
 // configuration names one, or when the bunker vault is configured by ARN and
 // Pulumi.bunker.yaml is in dir), for flows that cross accounts.
 func Universe(dir, stack, configFile string) (flows.Universe, error) {
-	g, cfg, err := Preview(dir, stack, configFile)
+	return NewSession().Universe(dir, stack, configFile)
+}
+
+// Universe is the package's Universe, with the previews of the session.
+func (s *Session) Universe(dir, stack, configFile string) (flows.Universe, error) {
+	g, cfg, err := s.Preview(dir, stack, configFile)
 	if err != nil {
 		return flows.Universe{}, err
 	}
@@ -126,7 +172,7 @@ func Universe(dir, stack, configFile string) (flows.Universe, error) {
 		}
 	}
 	if name != "" {
-		bg, bcfg, err := Preview(dir, name, "")
+		bg, bcfg, err := s.Preview(dir, name, "")
 		if err != nil {
 			return flows.Universe{}, fmt.Errorf("previewing the bunker stack %s: %w", name, err)
 		}

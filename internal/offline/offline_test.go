@@ -38,7 +38,39 @@ func TestPreviewBunkerAnswersReferences(t *testing.T) {
 }
 
 func TestPreviewMissingReferencedStack(t *testing.T) {
-	_, err := referencedOutputs(t.TempDir(), map[string]string{"fintech-resilience:bunkerStack": "org/fintech-resilience/vault"})
+	_, err := NewSession().referencedOutputs(t.TempDir(), map[string]string{"fintech-resilience:bunkerStack": "org/fintech-resilience/vault"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `fintech-resilience:bunkerStack is "org/fintech-resilience/vault" but Pulumi.vault.yaml is not in`)
+}
+
+// A session previews the referenced bunker stack once for every stack that
+// references it, and answers a repeated preview with the same graph.
+func TestSessionPreviewsEachStackOnce(t *testing.T) {
+	s := NewSession()
+	r, _, err := s.Preview("../..", "restore", "")
+	require.NoError(t, err)
+	require.Len(t, s.done, 2, "the restore stack and the bunker stack it references")
+	b1, _, err := s.Preview("../..", "bunker", "")
+	require.NoError(t, err)
+	_, _, err = s.Preview("../..", "workload", "")
+	require.NoError(t, err)
+	assert.Len(t, s.done, 3, "the bunker stack is not previewed again")
+	b2, _, err := s.Preview("../../components/..", "bunker", "")
+	require.NoError(t, err)
+	assert.Same(t, b1, b2, "the same directory by another path is the same stack")
+	r2, _, err := s.Preview("../..", "restore", "")
+	require.NoError(t, err)
+	assert.Same(t, r, r2)
+
+	// A failed preview is remembered as failed.
+	_, _, err = s.Preview("../..", "nosuch", "")
+	require.Error(t, err)
+	_, _, err2 := s.Preview("../..", "nosuch", "")
+	assert.Equal(t, err, err2)
+
+	// Outside a session every call previews afresh.
+	b3, _, err := Preview("../..", "bunker", "")
+	require.NoError(t, err)
+	assert.NotSame(t, b1, b3)
+	assert.Equal(t, len(b1.Resources), len(b3.Resources))
 }
