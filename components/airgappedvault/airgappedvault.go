@@ -29,6 +29,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
 
@@ -76,8 +77,7 @@ type AirGappedVault struct {
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
 )
 
 func (a *Args) validate() error {
@@ -91,7 +91,7 @@ func (a *Args) validate() error {
 	if a.MaxRetentionDays < a.MinRetentionDays {
 		problems = append(problems, fmt.Sprintf("MaxRetentionDays %d is below MinRetentionDays %d", a.MaxRetentionDays, a.MinRetentionDays))
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	check := func(field string, ids []string) {
@@ -99,7 +99,7 @@ func (a *Args) validate() error {
 			problems = append(problems, field+" must name at least one account")
 		}
 		for _, id := range ids {
-			if !accountRE.MatchString(id) {
+			if !awsfacts.ValidAccountID(id) {
 				problems = append(problems, fmt.Sprintf("%s: %q is not a 12-digit account id", field, id))
 			}
 			if id == a.AccountID {

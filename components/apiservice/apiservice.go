@@ -33,7 +33,9 @@ package apiservice
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,9 +48,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
@@ -174,15 +175,10 @@ type ApiService struct {
 
 var (
 	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,27}$`)
-	accountRE     = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	prefixListRE  = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
-
-// LogRetentionValues are the retention periods CloudWatch Logs accepts.
-var LogRetentionValues = cwlogs.RetentionValues()
 
 // ValidFargateSize reports whether cpu units and memory MiB are a Fargate
 // task size.
@@ -203,11 +199,11 @@ func (a *Args) validate() error {
 	if !serviceNameRE.MatchString(a.ServiceName) {
 		add("ServiceName %q must be 2-28 lower-case letters, digits or '-', starting with a letter", a.ServiceName)
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
-	if !regionRE.MatchString(a.Region) {
-		add("Region %q is not a region name", a.Region)
+	if p := awsfacts.RegionProblem(a.Region); p != "" {
+		add("Region %q %s", a.Region, p)
 	}
 	if a.VpcID == nil {
 		add("VpcID is required")
@@ -230,7 +226,7 @@ func (a *Args) validate() error {
 	if a.DesiredCount < 0 {
 		add("DesiredCount %d is negative", a.DesiredCount)
 	}
-	for _, k := range awsiam.SortedKeys(a.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 		if !envNameRE.MatchString(k) {
 			add("Environment: %q is not a variable name", k)
 		}
@@ -283,7 +279,7 @@ func (a *Args) validate() error {
 	if a.LogsKeyArn == nil {
 		add("LogsKeyArn (a customer-managed key) is required")
 	}
-	if !cwlogs.ValidRetention(a.LogRetentionDays) {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch retention value", a.LogRetentionDays)
 	}
 	switch a.ListenerPort {
@@ -348,11 +344,11 @@ type nameValueFrom struct {
 // secrets and awslogs logging.
 func ContainerDefinitions(s ContainerSpec) (string, error) {
 	env := []nameValue{}
-	for _, k := range awsiam.SortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		env = append(env, nameValue{Name: k, Value: s.Environment[k]})
 	}
 	secrets := []nameValueFrom{}
-	for _, k := range awsiam.SortedKeys(s.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(s.Secrets)) {
 		secrets = append(secrets, nameValueFrom{Name: k, ValueFrom: s.Secrets[k]})
 	}
 	def := []map[string]any{{

@@ -30,6 +30,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
@@ -100,9 +101,8 @@ type BackupProtection struct {
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
-	cronRE    = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
+	cronRE = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
 	// The plan is named after the tag value and the selection after the key
 	// (by-tag-<key>): AWS allows 1-50 of [A-Za-z0-9_.-] in both names.
 	tagKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,43}$`)
@@ -113,7 +113,7 @@ var (
 func (a *Args) Validate() error {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
 	if !nameRE.MatchString(a.VaultName) {

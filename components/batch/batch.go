@@ -28,7 +28,9 @@ package batch
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -39,9 +41,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
@@ -158,8 +160,6 @@ type Batch struct {
 }
 
 var (
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	jobNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
 	rateRE     = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRE     = regexp.MustCompile(`^cron\(([^()]+)\)$`)
@@ -220,7 +220,7 @@ func (a *Args) Validate() error {
 	if a.QueueKeyArn == nil {
 		add("QueueKeyArn (customer-managed key of the dead-letter queue and schedules) is required")
 	}
-	if !cwlogs.ValidRetention(a.LogRetentionDays) {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)", a.LogRetentionDays)
 	}
 	if a.DatabaseSecurityGroupID != nil && (a.DatabasePort < 1 || a.DatabasePort > 65535) {
@@ -259,11 +259,11 @@ func (a *Args) Validate() error {
 			add("Jobs[%d].Timezone %q is not an IANA time zone such as Asia/Tokyo", i, j.Timezone)
 		}
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
-	if !regionRE.MatchString(a.Region) {
-		add("Region %q is not an AWS region", a.Region)
+	if p := awsfacts.RegionProblem(a.Region); p != "" {
+		add("Region %q %s", a.Region, p)
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
@@ -425,7 +425,7 @@ func (bd *builder) securityGroup() error {
 func (bd *builder) containerDefinitions(j Job) (string, error) {
 	a := bd.args
 	var secrets []map[string]string
-	for _, k := range awsiam.SortedKeys(a.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
 		secrets = append(secrets, map[string]string{"name": k, "valueFrom": a.Secrets[k]})
 	}
 	c := map[string]any{
@@ -449,7 +449,7 @@ func (bd *builder) containerDefinitions(j Job) (string, error) {
 	}
 	if len(a.Environment) > 0 {
 		var env []map[string]string
-		for _, k := range awsiam.SortedKeys(a.Environment) {
+		for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 			env = append(env, map[string]string{"name": k, "value": a.Environment[k]})
 		}
 		c["environment"] = env

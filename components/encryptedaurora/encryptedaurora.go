@@ -34,9 +34,10 @@ package encryptedaurora
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/dbclients"
 )
 
@@ -203,13 +205,6 @@ var (
 	tagKeyRE       = regexp.MustCompile(`^[A-Za-z0-9 _.:/=+@-]{1,128}$`)
 )
 
-// logRetentionValues are the retentions CloudWatch Logs accepts.
-var logRetentionValues = map[int]bool{
-	1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
-	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true,
-	2557: true, 2922: true, 3288: true, 3653: true,
-}
-
 var monitoringIntervals = map[int]bool{0: true, 1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
 
 // reservedUsernames cannot be the master user.
@@ -323,18 +318,18 @@ func (a *Args) Validate() error {
 		add("BackupTags must name the tag the AWS Backup selection uses")
 	}
 	for _, tags := range []map[string]string{a.BackupTags, a.Tags} {
-		for _, k := range sortedKeys(tags) {
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
 			if !tagKeyRE.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") || len(tags[k]) > 256 {
 				add("tag %q=%q is not a valid tag", k, tags[k])
 			}
 		}
 	}
-	for _, k := range sortedKeys(a.BackupTags) {
+	for _, k := range slices.Sorted(maps.Keys(a.BackupTags)) {
 		if v, ok := a.Tags[k]; ok && v != a.BackupTags[k] {
 			add("Tags[%q]=%q conflicts with BackupTags[%q]=%q", k, v, k, a.BackupTags[k])
 		}
 	}
-	if !logRetentionValues[a.LogRetentionDays] {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch Logs retention value (e.g. 365, 731)", a.LogRetentionDays)
 	}
 	if !monitoringIntervals[a.EnhancedMonitoringIntervalSeconds] {
@@ -364,15 +359,6 @@ func (a *Args) Validate() error {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func mustJSON(v any) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 )
 
@@ -72,14 +73,13 @@ type KeyRing struct {
 
 var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	serviceRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	prefixRE  = regexp.MustCompile(`^[A-Za-z0-9/_-]+$`)
 )
 
 func (a *Args) validate() error {
 	var problems []string
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if a.Region == "" {
@@ -112,7 +112,7 @@ func (a *Args) validate() error {
 			}
 		}
 		for _, acct := range p.CrossAccountPrincipals {
-			if !accountRE.MatchString(acct) {
+			if !awsfacts.ValidAccountID(acct) {
 				problems = append(problems, fmt.Sprintf("purpose %q: cross-account principal %q is not an account id", p.Name, acct))
 			}
 		}

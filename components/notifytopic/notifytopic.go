@@ -16,6 +16,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -46,12 +48,11 @@ type Topic struct {
 }
 
 var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	principalRE = regexp.MustCompile(`^[a-z0-9.-]+\.amazonaws\.com$`)
 )
 
 func (a *Args) validate() error {
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		return fmt.Errorf("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
 	if a.KeyArn == nil {

@@ -30,6 +30,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -123,7 +125,6 @@ type SecureVPC struct {
 var (
 	zoneRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$`)
 	serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // Tiers returns the tiers this configuration creates, most exposed first.
@@ -170,7 +171,7 @@ func (a *Args) validate() error {
 			problems = append(problems, fmt.Sprintf("%s %d is not a TCP port", name, port))
 		}
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if a.FlowLogRetentionDays <= 0 {

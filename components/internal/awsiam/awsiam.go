@@ -9,8 +9,9 @@ package awsiam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -59,7 +60,7 @@ func IsParameter(v string) bool { return paramRE.MatchString(v) }
 // parameter ARN) that is not valid; nil when all are.
 func SecretProblems(secrets map[string]string) []string {
 	var p []string
-	for _, k := range SortedKeys(secrets) {
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
 		if !ValidEnvName(k) {
 			p = append(p, fmt.Sprintf("Secrets: %q is not an environment variable name", k))
 		}
@@ -85,7 +86,7 @@ func SecretResource(valueFrom string) string {
 // parameter ARNs a role must read, in the order of the sorted variable
 // names.
 func SecretResources(secrets map[string]string) (secretArns, paramArns []string) {
-	for _, k := range SortedKeys(secrets) {
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
 		if v := secrets[k]; IsParameter(v) {
 			paramArns = appendUnique(paramArns, v)
 		} else {
@@ -93,16 +94,6 @@ func SecretResources(secrets map[string]string) (secretArns, paramArns []string)
 		}
 	}
 	return secretArns, paramArns
-}
-
-// SortedKeys returns the keys of m in order.
-func SortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func appendUnique(list []string, s string) []string {
