@@ -344,7 +344,7 @@ func sidPart(svc string) string {
 // refused (forbidden).
 func accountFlows(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpose, key pulumi.StringInput) error {
 	if err := flow.Forbid(ctx, kr, name, p.Name+"-no-outsider-decrypt", flow.Access{
-		Principal: pulumi.String(flow.AnyPrincipalOf("aws", flow.OutsiderAccount)),
+		Principal: pulumi.String(flow.AnyPrincipalOf(flow.OutsiderAccount)),
 		Actions:   []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"},
 		Resource:  key, Caller: "any principal of an account outside the design",
 		Reason: "data encrypted with the " + p.Name + " key stays readable only inside the design",
@@ -368,7 +368,7 @@ func accountFlows(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpo
 			}
 		}
 		if err := flow.Forbid(ctx, kr, name, p.Name+"-no-direct-decrypt-"+other, flow.Access{
-			Principal: pulumi.String(flow.AnyPrincipalOf("aws", other)),
+			Principal: pulumi.String(flow.AnyPrincipalOf(other)),
 			Actions:   []string{"kms:Decrypt"},
 			Resource:  key,
 			Context:   map[string]pulumi.StringInput{"kms:CallerAccount": pulumi.String(other)},

@@ -150,7 +150,7 @@ func NewRestoreTesting(ctx *pulumi.Context, name string, args *Args, opts ...pul
 			return "", fmt.Errorf("KeyArn %q is not a KMS key ARN", key)
 		}
 		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
-			Partition: parts[1], Region: parts[3], Account: account, SubnetGroup: v[0].(string), KeyArns: []string{key},
+			Region: parts[3], Account: account, SubnetGroup: v[0].(string), KeyArns: []string{key},
 		})
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-role-restore", &iam.RolePolicyArgs{

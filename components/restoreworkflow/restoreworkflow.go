@@ -438,7 +438,7 @@ func (b *builder) restoreRole() (*iam.Role, error) {
 	a := b.a
 	restores := pulumi.All(a.SubnetGroupName, a.KeyArn).ApplyT(func(v []any) (string, error) {
 		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
-			Partition: "aws", Region: a.Region, Account: a.AccountID, ClusterPrefix: a.ClusterIdentifierPrefix,
+			Region: a.Region, Account: a.AccountID, ClusterPrefix: a.ClusterIdentifierPrefix,
 			SubnetGroup: v[0].(string), KeyArns: []string{v[1].(string)},
 		})
 	}).(pulumi.StringOutput)

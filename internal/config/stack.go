@@ -105,7 +105,7 @@ type Config struct {
 }
 
 var (
-	roleArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
+	roleArnRE   = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
 	vaultNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
 	tagKeyRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
 )

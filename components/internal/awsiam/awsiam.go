@@ -21,8 +21,8 @@ const Version = "2012-10-17"
 var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// secretRE admits a ":json-key:version-stage:version-id" suffix.
-	secretRE = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
-	paramRE  = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+	secretRE = regexp.MustCompile(`^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
+	paramRE  = regexp.MustCompile(`^arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
 )
 
 // JSON encodes v as a string.
@@ -107,7 +107,7 @@ func appendUnique(list []string, s string) []string {
 
 // AuroraRestore describes what an AWS Backup restore role may create.
 type AuroraRestore struct {
-	Partition, Region, Account string
+	Region, Account string
 	// ClusterPrefix: restored clusters are named "<prefix>-…" ("" allows
 	// any cluster name of the account).
 	ClusterPrefix string
@@ -124,7 +124,7 @@ type AuroraRestore struct {
 // at all (the managed policy grants iam:PassRole on every role).
 func AuroraRestorePolicy(r AuroraRestore) (string, error) {
 	arn := func(res string) string {
-		return fmt.Sprintf("arn:%s:rds:%s:%s:%s", r.Partition, r.Region, r.Account, res)
+		return fmt.Sprintf("arn:aws:rds:%s:%s:%s", r.Region, r.Account, res)
 	}
 	cluster := arn("cluster:*")
 	if r.ClusterPrefix != "" {
@@ -140,7 +140,7 @@ func AuroraRestorePolicy(r AuroraRestore) (string, error) {
 			{
 				"Sid": "RestoreAuroraClusters", "Effect": "Allow",
 				"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
-				"Resource": append(restore, fmt.Sprintf("arn:%s:rds:%s:*:cluster-snapshot:*", r.Partition, r.Region), fmt.Sprintf("arn:%s:rds:%s:*:cluster:*", r.Partition, r.Region)),
+				"Resource": append(restore, fmt.Sprintf("arn:aws:rds:%s:*:cluster-snapshot:*", r.Region), fmt.Sprintf("arn:aws:rds:%s:*:cluster:*", r.Region)),
 			},
 			{
 				"Sid": "DescribeForRestore", "Effect": "Allow",
