@@ -25,6 +25,20 @@ var (
 	paramRE  = regexp.MustCompile(`^arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
 )
 
+// Statement is one statement of a policy document, keyed by the policy
+// language's element names ("Sid", "Effect", "Principal", "Action",
+// "Resource", "Condition").
+type Statement = map[string]any
+
+// Policy renders statements as a policy document of Version: the one way
+// the components write identity, trust, key and resource policies.
+func Policy(statements ...Statement) (string, error) {
+	if len(statements) == 0 {
+		return "", fmt.Errorf("policy document: no statements")
+	}
+	return JSON(map[string]any{"Version": Version, "Statement": statements})
+}
+
 // JSON encodes v as a string.
 func JSON(v any) (string, error) {
 	out, err := json.Marshal(v)
@@ -38,7 +52,7 @@ func JSON(v any) (string, error) {
 // principal service. With a non-empty sourceAccount the service may assume
 // the role only on behalf of that account (aws:SourceAccount).
 func ServiceTrust(service, sourceAccount string) (string, error) {
-	st := map[string]any{
+	st := Statement{
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": service},
 		"Action":    "sts:AssumeRole",
@@ -46,7 +60,7 @@ func ServiceTrust(service, sourceAccount string) (string, error) {
 	if sourceAccount != "" {
 		st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": sourceAccount}}
 	}
-	return JSON(map[string]any{"Version": Version, "Statement": []map[string]any{st}})
+	return Policy(st)
 }
 
 // ValidEnvName reports whether k is a container environment variable name.
@@ -134,31 +148,27 @@ func AuroraRestorePolicy(r AuroraRestore) (string, error) {
 		cluster, arn("cluster-snapshot:*"), arn("subgrp:" + r.SubnetGroup),
 		arn("cluster-pg:*"), arn("og:*"), arn("secgrp:*"),
 	}
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{
-				"Sid": "RestoreAuroraClusters", "Effect": "Allow",
-				"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
-				"Resource": append(restore, fmt.Sprintf("arn:aws:rds:%s:*:cluster-snapshot:*", r.Region), fmt.Sprintf("arn:aws:rds:%s:*:cluster:*", r.Region)),
-			},
-			{
-				"Sid": "DescribeForRestore", "Effect": "Allow",
-				"Action": []string{
-					"rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSubnetGroups",
-					"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
-				},
-				"Resource": []string{"*"},
-			},
-			{
-				"Sid": "RestoreKeyThroughRDS", "Effect": "Allow",
-				"Action":   []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
-				"Resource": r.KeyArns,
-				"Condition": map[string]any{"StringEquals": map[string]any{
-					"kms:ViaService": []string{fmt.Sprintf("rds.%s.amazonaws.com", r.Region), fmt.Sprintf("backup.%s.amazonaws.com", r.Region)},
-				}},
-			},
+	return Policy(
+		Statement{
+			"Sid": "RestoreAuroraClusters", "Effect": "Allow",
+			"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
+			"Resource": append(restore, fmt.Sprintf("arn:aws:rds:%s:*:cluster-snapshot:*", r.Region), fmt.Sprintf("arn:aws:rds:%s:*:cluster:*", r.Region)),
 		},
-	}
-	return JSON(doc)
+		Statement{
+			"Sid": "DescribeForRestore", "Effect": "Allow",
+			"Action": []string{
+				"rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSubnetGroups",
+				"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
+			},
+			"Resource": []string{"*"},
+		},
+		Statement{
+			"Sid": "RestoreKeyThroughRDS", "Effect": "Allow",
+			"Action":   []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			"Resource": r.KeyArns,
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				"kms:ViaService": []string{fmt.Sprintf("rds.%s.amazonaws.com", r.Region), fmt.Sprintf("backup.%s.amazonaws.com", r.Region)},
+			}},
+		},
+	)
 }
