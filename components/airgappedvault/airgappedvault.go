@@ -20,7 +20,6 @@
 package airgappedvault
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -30,6 +29,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
 
@@ -143,35 +143,31 @@ func AccessPolicy(sourceAccounts []string) (string, error) {
 		principals = append(principals, fmt.Sprintf("arn:aws:iam::%s:root", a))
 	}
 	sort.Strings(principals)
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":       "WorkloadAccountsCopyIn",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": principals},
-			"Action":    "backup:CopyIntoBackupVault",
-			"Resource":  "*",
-		}, {
-			// Not even the bunker's own principals plant recovery points.
-			"Sid":       "OnlyWorkloadAccountsCopyIn",
-			"Effect":    "Deny",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    "backup:CopyIntoBackupVault",
-			"Resource":  "*",
-			"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": sorted(sourceAccounts)}},
-		}, {
-			"Sid":       "NoOneDeletesOrRewrites",
-			"Effect":    "Deny",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    ProtectedActions,
-			"Resource":  "*",
-		}},
-	}
-	out, err := json.Marshal(doc)
+	out, err := awsiam.Policy(awsiam.Statement{
+		"Sid":       "WorkloadAccountsCopyIn",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"AWS": principals},
+		"Action":    "backup:CopyIntoBackupVault",
+		"Resource":  "*",
+	}, awsiam.Statement{
+		// Not even the bunker's own principals plant recovery points.
+		"Sid":       "OnlyWorkloadAccountsCopyIn",
+		"Effect":    "Deny",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    "backup:CopyIntoBackupVault",
+		"Resource":  "*",
+		"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": sorted(sourceAccounts)}},
+	}, awsiam.Statement{
+		"Sid":       "NoOneDeletesOrRewrites",
+		"Effect":    "Deny",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    ProtectedActions,
+		"Resource":  "*",
+	})
 	if err != nil {
-		return "", fmt.Errorf("marshal access policy: %w", err)
+		return "", fmt.Errorf("access policy: %w", err)
 	}
-	return string(out), nil
+	return out, nil
 }
 
 func sorted(in []string) []string {

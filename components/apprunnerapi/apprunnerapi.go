@@ -325,15 +325,15 @@ func (b *builder) roles() error {
 	if len(a.Secrets) > 0 {
 		secretArns, paramArns := awsiam.SecretResources(a.Secrets)
 		doc := a.DataKeyArn.ToStringOutput().ApplyT(func(key string) (string, error) {
-			var sts []map[string]any
+			var sts []awsiam.Statement
 			if len(secretArns) > 0 {
-				sts = append(sts, map[string]any{"Sid": "ReadServiceSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
+				sts = append(sts, awsiam.Statement{"Sid": "ReadServiceSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
 			}
 			if len(paramArns) > 0 {
-				sts = append(sts, map[string]any{"Sid": "ReadServiceParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
+				sts = append(sts, awsiam.Statement{"Sid": "ReadServiceParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
 			}
-			sts = append(sts, map[string]any{"Sid": "DecryptServiceSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{key}})
-			return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
+			sts = append(sts, awsiam.Statement{"Sid": "DecryptServiceSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{key}})
+			return awsiam.Policy(sts...)
 		}).(pulumi.StringOutput)
 		if _, err := iam.NewRolePolicy(b.ctx, b.name+"-instance-policy", &iam.RolePolicyArgs{Role: inst.Name, Policy: doc}, b.parent); err != nil {
 			return fmt.Errorf("instance policy: %w", err)

@@ -32,6 +32,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
@@ -209,16 +210,13 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	if _, err := backup.NewVaultPolicy(ctx, name+"-vault-policy", &backup.VaultPolicyArgs{
 		BackupVaultName: vault.Name,
-		Policy: vault.Arn.ApplyT(func(arn string) string {
-			return mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Sid":       "NoOneDeletesRecoveryPoints",
-					"Effect":    "Deny",
-					"Principal": map[string]any{"AWS": "*"},
-					"Action":    []string{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
-					"Resource":  "*",
-				}},
+		Policy: vault.Arn.ApplyT(func(arn string) (string, error) {
+			return awsiam.Policy(awsiam.Statement{
+				"Sid":       "NoOneDeletesRecoveryPoints",
+				"Effect":    "Deny",
+				"Principal": map[string]any{"AWS": "*"},
+				"Action":    []string{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
+				"Resource":  "*",
 			})
 		}).(pulumi.StringOutput),
 	}, parent); err != nil {
@@ -247,17 +245,13 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	bp.Plan, bp.PlanArn = plan, plan.Arn
 
+	trust, err := awsiam.ServiceTrust("backup.amazonaws.com", args.AccountID)
+	if err != nil {
+		return nil, wrap("role", err)
+	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description: pulumi.String("AWS Backup: back up and restore the resources the plan selects"),
-		AssumeRolePolicy: pulumi.String(mustJSON(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{{
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "backup.amazonaws.com"},
-				"Action":    "sts:AssumeRole",
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": args.AccountID}},
-			}},
-		})),
+		Description:      pulumi.String("AWS Backup: back up and restore the resources the plan selects"),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, parent)
 	if err != nil {
 		return nil, wrap("role", err)

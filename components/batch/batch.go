@@ -372,7 +372,7 @@ func (bd *builder) roles() error {
 	}
 	doc := pulumi.All(bd.b.LogGroup.Arn, secretsKey).ApplyT(func(v []any) (string, error) {
 		logArn, keyArn := v[0].(string), v[1].(string)
-		sts := []map[string]any{{
+		sts := []awsiam.Statement{{
 			"Sid":      "WriteTaskLogs",
 			"Effect":   "Allow",
 			"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -380,23 +380,23 @@ func (bd *builder) roles() error {
 		}}
 		if ecrImageRE.MatchString(a.Image) {
 			sts = append(sts,
-				map[string]any{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
-				map[string]any{
+				awsiam.Statement{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
+				awsiam.Statement{
 					"Sid": "PullJobImage", "Effect": "Allow",
 					"Action":   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
 					"Resource": []string{fargate.ECRRepositoryArn(a.Image)},
 				})
 		}
 		if len(secretArns) > 0 {
-			sts = append(sts, map[string]any{"Sid": "ReadJobSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
+			sts = append(sts, awsiam.Statement{"Sid": "ReadJobSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
 		}
 		if len(paramArns) > 0 {
-			sts = append(sts, map[string]any{"Sid": "ReadJobParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
+			sts = append(sts, awsiam.Statement{"Sid": "ReadJobParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
 		}
 		if keyArn != "" {
-			sts = append(sts, map[string]any{"Sid": "DecryptJobSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{keyArn}})
+			sts = append(sts, awsiam.Statement{"Sid": "DecryptJobSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{keyArn}})
 		}
-		return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
+		return awsiam.Policy(sts...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(bd.ctx, bd.name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.Name,
@@ -502,27 +502,23 @@ func (bd *builder) deadLetterQueue() error {
 	bd.b.DeadLetterQueue = q
 	account := bd.args.AccountID
 	doc := q.Arn.ApplyT(func(arn string) (string, error) {
-		return awsiam.JSON(map[string]any{
-			"Version": awsiam.Version,
-			"Statement": []map[string]any{
-				{
-					"Sid":       "SchedulerDeadLetters",
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
-					"Action":    "sqs:SendMessage",
-					"Resource":  arn,
-					"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-				},
-				{
-					"Sid":       "DenyInsecureTransport",
-					"Effect":    "Deny",
-					"Principal": "*",
-					"Action":    "sqs:*",
-					"Resource":  arn,
-					"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-				},
+		return awsiam.Policy(
+			awsiam.Statement{
+				"Sid":       "SchedulerDeadLetters",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+				"Action":    "sqs:SendMessage",
+				"Resource":  arn,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
 			},
-		})
+			awsiam.Statement{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "sqs:*",
+				"Resource":  arn,
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			})
 	}).(pulumi.StringOutput)
 	if _, err := sqs.NewQueuePolicy(bd.ctx, bd.name+"-dlq-policy", &sqs.QueuePolicyArgs{
 		QueueUrl: q.Url,
@@ -554,23 +550,19 @@ func (bd *builder) schedules() error {
 	doc := pulumi.All(tdArns, a.ClusterArn, bd.b.ExecutionRole.Arn, bd.b.TaskRole.Arn, bd.b.DeadLetterQueue.Arn, a.QueueKeyArn).ApplyT(func(v []any) (string, error) {
 		tds, _ := v[0].([]string)
 		cluster, execArn, taskArn, dlqArn, keyArn := v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string)
-		return awsiam.JSON(map[string]any{
-			"Version": awsiam.Version,
-			"Statement": []map[string]any{
-				{
-					"Sid": "RunJobTasks", "Effect": "Allow", "Action": []string{"ecs:RunTask"}, "Resource": tds,
-					"Condition": map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cluster}},
-				},
-				{
-					"Sid": "PassTaskRoles", "Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []string{execArn, taskArn},
-					"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-				},
-				{"Sid": "DeadLetters", "Effect": "Allow", "Action": []string{"sqs:SendMessage"}, "Resource": []string{dlqArn}},
-				// The schedules and the dead-letter queue are encrypted with
-				// this key; the execution role uses it for both.
-				{"Sid": "ScheduleAndQueueKey", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{keyArn}},
+		return awsiam.Policy(
+			awsiam.Statement{
+				"Sid": "RunJobTasks", "Effect": "Allow", "Action": []string{"ecs:RunTask"}, "Resource": tds,
+				"Condition": map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cluster}},
 			},
-		})
+			awsiam.Statement{
+				"Sid": "PassTaskRoles", "Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []string{execArn, taskArn},
+				"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+			},
+			awsiam.Statement{"Sid": "DeadLetters", "Effect": "Allow", "Action": []string{"sqs:SendMessage"}, "Resource": []string{dlqArn}},
+			// The schedules and the dead-letter queue are encrypted with
+			// this key; the execution role uses it for both.
+			awsiam.Statement{"Sid": "ScheduleAndQueueKey", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{keyArn}})
 	}).(pulumi.StringOutput)
 	pol, err := iam.NewRolePolicy(bd.ctx, bd.name+"-scheduler-policy", &iam.RolePolicyArgs{Role: role.Name, Policy: doc}, bd.parent)
 	if err != nil {

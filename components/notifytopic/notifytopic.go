@@ -8,7 +8,6 @@
 package notifytopic
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -97,19 +97,14 @@ func NewTopic(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		publishers := append([]string{}, args.Publishers...)
 		account := args.AccountID
 		policy := topic.Arn.ApplyT(func(arn string) (string, error) {
-			doc := map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Sid":       "ServicesOfThisAccountPublish",
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": publishers},
-					"Action":    "sns:Publish",
-					"Resource":  arn,
-					"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-				}},
-			}
-			out, err := json.Marshal(doc)
-			return string(out), err
+			return awsiam.Policy(awsiam.Statement{
+				"Sid":       "ServicesOfThisAccountPublish",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": publishers},
+				"Action":    "sns:Publish",
+				"Resource":  arn,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+			})
 		}).(pulumi.StringOutput)
 		if _, err := sns.NewTopicPolicy(ctx, name+"-policy", &sns.TopicPolicyArgs{
 			Arn:    topic.Arn,

@@ -20,7 +20,6 @@
 package securevpc
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -32,6 +31,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -547,15 +547,6 @@ func (b *builder) networkAcls() error {
 	return nil
 }
 
-func mustJSON(v any) string {
-	out, err := json.Marshal(v)
-	if err != nil {
-		// Only called on maps of strings built here; cannot fail.
-		return "{}"
-	}
-	return string(out)
-}
-
 func (b *builder) flowLogs() error {
 	lg, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(fmt.Sprintf("/fintech/vpc/%s/flow-logs", b.name)),
@@ -566,34 +557,32 @@ func (b *builder) flowLogs() error {
 		return fmt.Errorf("flow log group: %w", err)
 	}
 	b.v.FlowLogGroup = lg
+	trust, err := awsiam.Policy(awsiam.Statement{
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
+		"Action":    "sts:AssumeRole",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": b.args.AccountID},
+			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", b.args.Region, b.args.AccountID)},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("flow log role: %w", err)
+	}
 	role, err := iam.NewRole(b.ctx, b.name+"-flow-logs-role", &iam.RoleArgs{
-		Description: pulumi.String("VPC flow logs delivery to CloudWatch Logs"),
-		AssumeRolePolicy: pulumi.String(mustJSON(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{{
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
-				"Action":    "sts:AssumeRole",
-				"Condition": map[string]any{
-					"StringEquals": map[string]any{"aws:SourceAccount": b.args.AccountID},
-					"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", b.args.Region, b.args.AccountID)},
-				},
-			}},
-		})),
+		Description:      pulumi.String("VPC flow logs delivery to CloudWatch Logs"),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log role: %w", err)
 	}
 	if _, err := iam.NewRolePolicy(b.ctx, b.name+"-flow-logs-policy", &iam.RolePolicyArgs{
 		Role: role.Name,
-		Policy: lg.Arn.ApplyT(func(arn string) string {
-			return mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Effect":   "Allow",
-					"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-					"Resource": []string{arn, arn + ":*"},
-				}},
+		Policy: lg.Arn.ApplyT(func(arn string) (string, error) {
+			return awsiam.Policy(awsiam.Statement{
+				"Effect":   "Allow",
+				"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+				"Resource": []string{arn, arn + ":*"},
 			})
 		}).(pulumi.StringOutput),
 	}, b.parent); err != nil {
@@ -614,21 +603,22 @@ func (b *builder) flowLogs() error {
 }
 
 // endpointPolicy admits only principals of this account.
-func (b *builder) endpointPolicy() pulumi.String {
-	return pulumi.String(mustJSON(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":       "OnlyThisAccount",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    "*",
-			"Resource":  "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": b.args.AccountID}},
-		}},
-	}))
+func (b *builder) endpointPolicy() (string, error) {
+	return awsiam.Policy(awsiam.Statement{
+		"Sid":       "OnlyThisAccount",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    "*",
+		"Resource":  "*",
+		"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": b.args.AccountID}},
+	})
 }
 
 func (b *builder) endpoints() error {
+	policy, err := b.endpointPolicy()
+	if err != nil {
+		return fmt.Errorf("endpoint policy: %w", err)
+	}
 	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-endpoints-sg", &ec2.SecurityGroupArgs{
 		VpcId:       b.v.Vpc.ID(),
 		Description: pulumi.String("HTTPS to interface endpoints from the private and isolated tiers"),
@@ -658,7 +648,7 @@ func (b *builder) endpoints() error {
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         subnetIDs(b.v.Subnets[Isolated]),
 			SecurityGroupIds:  pulumi.StringArray{sg.ID()},
-			Policy:            b.endpointPolicy(),
+			Policy:            pulumi.String(policy),
 			Tags:              tags(fmt.Sprintf("%s-%s", b.name, svc), nil),
 		}, b.parent); err != nil {
 			return fmt.Errorf("endpoint %s: %w", svc, err)
@@ -675,7 +665,7 @@ func (b *builder) endpoints() error {
 		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", b.args.Region)),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   rts,
-		Policy:          b.endpointPolicy(),
+		Policy:          pulumi.String(policy),
 		Tags:            tags(b.name+"-s3", nil),
 	}, b.parent); err != nil {
 		return fmt.Errorf("s3 gateway endpoint: %w", err)
