@@ -123,7 +123,6 @@ type SecureVPC struct {
 }
 
 var (
-	zoneRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$`)
 	serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)
 )
 
@@ -142,6 +141,8 @@ func (a *Args) validate() error {
 	}
 	if a.Region == "" {
 		problems = append(problems, "Region is required")
+	} else if p := awsfacts.RegionProblem(a.Region); p != "" {
+		problems = append(problems, fmt.Sprintf("Region %q %s", a.Region, p))
 	}
 	seenZone := map[string]bool{}
 	for _, z := range a.AvailabilityZones {
@@ -149,7 +150,8 @@ func (a *Args) validate() error {
 			problems = append(problems, fmt.Sprintf("availability zone %q is listed twice", z))
 		}
 		seenZone[z] = true
-		if !zoneRE.MatchString(z) || !strings.HasPrefix(z, a.Region) {
+		// A zone is its region and one letter.
+		if len(z) != len(a.Region)+1 || !strings.HasPrefix(z, a.Region) || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' {
 			problems = append(problems, fmt.Sprintf("availability zone %q is not a zone of region %q", z, a.Region))
 		}
 	}
