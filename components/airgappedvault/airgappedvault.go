@@ -20,7 +20,6 @@
 package airgappedvault
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -29,6 +28,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
 
@@ -76,8 +77,7 @@ type AirGappedVault struct {
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
 )
 
 func (a *Args) validate() error {
@@ -91,7 +91,7 @@ func (a *Args) validate() error {
 	if a.MaxRetentionDays < a.MinRetentionDays {
 		problems = append(problems, fmt.Sprintf("MaxRetentionDays %d is below MinRetentionDays %d", a.MaxRetentionDays, a.MinRetentionDays))
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	check := func(field string, ids []string) {
@@ -99,7 +99,7 @@ func (a *Args) validate() error {
 			problems = append(problems, field+" must name at least one account")
 		}
 		for _, id := range ids {
-			if !accountRE.MatchString(id) {
+			if !awsfacts.ValidAccountID(id) {
 				problems = append(problems, fmt.Sprintf("%s: %q is not a 12-digit account id", field, id))
 			}
 			if id == a.AccountID {
@@ -143,35 +143,31 @@ func AccessPolicy(sourceAccounts []string) (string, error) {
 		principals = append(principals, fmt.Sprintf("arn:aws:iam::%s:root", a))
 	}
 	sort.Strings(principals)
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":       "WorkloadAccountsCopyIn",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": principals},
-			"Action":    "backup:CopyIntoBackupVault",
-			"Resource":  "*",
-		}, {
-			// Not even the bunker's own principals plant recovery points.
-			"Sid":       "OnlyWorkloadAccountsCopyIn",
-			"Effect":    "Deny",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    "backup:CopyIntoBackupVault",
-			"Resource":  "*",
-			"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": sorted(sourceAccounts)}},
-		}, {
-			"Sid":       "NoOneDeletesOrRewrites",
-			"Effect":    "Deny",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    ProtectedActions,
-			"Resource":  "*",
-		}},
-	}
-	out, err := json.Marshal(doc)
+	out, err := awsiam.Policy(awsiam.Statement{
+		"Sid":       "WorkloadAccountsCopyIn",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"AWS": principals},
+		"Action":    "backup:CopyIntoBackupVault",
+		"Resource":  "*",
+	}, awsiam.Statement{
+		// Not even the bunker's own principals plant recovery points.
+		"Sid":       "OnlyWorkloadAccountsCopyIn",
+		"Effect":    "Deny",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    "backup:CopyIntoBackupVault",
+		"Resource":  "*",
+		"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": sorted(sourceAccounts)}},
+	}, awsiam.Statement{
+		"Sid":       "NoOneDeletesOrRewrites",
+		"Effect":    "Deny",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    ProtectedActions,
+		"Resource":  "*",
+	})
 	if err != nil {
-		return "", fmt.Errorf("marshal access policy: %w", err)
+		return "", fmt.Errorf("access policy: %w", err)
 	}
-	return string(out), nil
+	return out, nil
 }
 
 func sorted(in []string) []string {

@@ -24,7 +24,7 @@ func declareFlows(ctx *pulumi.Context, v *AirGappedVault, name string, args *Arg
 	}).(pulumi.StringOutput)
 	for _, acct := range args.SourceAccountIDs {
 		if err := flow.Require(ctx, v, name, "copy-in-"+acct, flow.Access{
-			Principal: pulumi.String(flow.AnyPrincipalOf("aws", acct)), Actions: []string{"backup:CopyIntoBackupVault"},
+			Principal: pulumi.String(flow.AnyPrincipalOf(acct)), Actions: []string{"backup:CopyIntoBackupVault"},
 			Resource: v.VaultArn, Caller: "AWS Backup copy job of the workload account's backup plan",
 			Reason: "backups of the workload reach the bunker",
 		}); err != nil {
@@ -53,7 +53,7 @@ func declareFlows(ctx *pulumi.Context, v *AirGappedVault, name string, args *Arg
 		}
 	}
 	for _, acct := range sorted {
-		who := pulumi.String(flow.AnyPrincipalOf("aws", acct))
+		who := pulumi.String(flow.AnyPrincipalOf(acct))
 		caller := fmt.Sprintf("any principal of account %s, administrators included", acct)
 		if err := flow.Forbid(ctx, v, name, "no-vault-tampering-"+acct, flow.Access{
 			Principal: who, Actions: vaultActions, Resource: v.VaultArn, Caller: caller,

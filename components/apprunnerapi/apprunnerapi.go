@@ -25,7 +25,9 @@ package apprunnerapi
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apprunner"
@@ -34,6 +36,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
@@ -127,7 +130,6 @@ type AppRunnerApi struct {
 }
 
 var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	serviceRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{3,28}$`)
 	ecrImageRE  = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
 	publicECRRE = regexp.MustCompile(`^public\.ecr\.aws/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
@@ -179,7 +181,7 @@ func (a *Args) Validate(name string) error {
 	if !ValidSize(a.Cpu, a.Memory) {
 		add("Cpu %q / Memory %q is not an App Runner combination (e.g. \"1 vCPU\" / \"2 GB\")", a.Cpu, a.Memory)
 	}
-	for _, k := range awsiam.SortedKeys(a.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 		if !awsiam.ValidEnvName(k) {
 			add("Environment: %q is not an environment variable name", k)
 		}
@@ -225,7 +227,7 @@ func (a *Args) Validate(name string) error {
 	if a.RateLimit < MinRateLimit || a.RateLimit > 2000000000 {
 		add("RateLimit %d is below %d requests per 5 minutes per IP (or too large)", a.RateLimit, MinRateLimit)
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
 	if len(p) > 0 {
@@ -323,15 +325,15 @@ func (b *builder) roles() error {
 	if len(a.Secrets) > 0 {
 		secretArns, paramArns := awsiam.SecretResources(a.Secrets)
 		doc := a.DataKeyArn.ToStringOutput().ApplyT(func(key string) (string, error) {
-			var sts []map[string]any
+			var sts []awsiam.Statement
 			if len(secretArns) > 0 {
-				sts = append(sts, map[string]any{"Sid": "ReadServiceSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
+				sts = append(sts, awsiam.Statement{"Sid": "ReadServiceSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
 			}
 			if len(paramArns) > 0 {
-				sts = append(sts, map[string]any{"Sid": "ReadServiceParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
+				sts = append(sts, awsiam.Statement{"Sid": "ReadServiceParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
 			}
-			sts = append(sts, map[string]any{"Sid": "DecryptServiceSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{key}})
-			return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
+			sts = append(sts, awsiam.Statement{"Sid": "DecryptServiceSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{key}})
+			return awsiam.Policy(sts...)
 		}).(pulumi.StringOutput)
 		if _, err := iam.NewRolePolicy(b.ctx, b.name+"-instance-policy", &iam.RolePolicyArgs{Role: inst.Name, Policy: doc}, b.parent); err != nil {
 			return fmt.Errorf("instance policy: %w", err)

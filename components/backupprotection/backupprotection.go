@@ -30,7 +30,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 )
@@ -100,9 +102,8 @@ type BackupProtection struct {
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
-	cronRE    = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
+	cronRE = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
 	// The plan is named after the tag value and the selection after the key
 	// (by-tag-<key>): AWS allows 1-50 of [A-Za-z0-9_.-] in both names.
 	tagKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,43}$`)
@@ -113,7 +114,7 @@ var (
 func (a *Args) Validate() error {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
 	if !nameRE.MatchString(a.VaultName) {
@@ -209,16 +210,13 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	if _, err := backup.NewVaultPolicy(ctx, name+"-vault-policy", &backup.VaultPolicyArgs{
 		BackupVaultName: vault.Name,
-		Policy: vault.Arn.ApplyT(func(arn string) string {
-			return mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Sid":       "NoOneDeletesRecoveryPoints",
-					"Effect":    "Deny",
-					"Principal": map[string]any{"AWS": "*"},
-					"Action":    []string{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
-					"Resource":  "*",
-				}},
+		Policy: vault.Arn.ApplyT(func(arn string) (string, error) {
+			return awsiam.Policy(awsiam.Statement{
+				"Sid":       "NoOneDeletesRecoveryPoints",
+				"Effect":    "Deny",
+				"Principal": map[string]any{"AWS": "*"},
+				"Action":    []string{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
+				"Resource":  "*",
 			})
 		}).(pulumi.StringOutput),
 	}, parent); err != nil {
@@ -247,17 +245,13 @@ func NewBackupProtection(ctx *pulumi.Context, name string, args *Args, opts ...p
 	}
 	bp.Plan, bp.PlanArn = plan, plan.Arn
 
+	trust, err := awsiam.ServiceTrust("backup.amazonaws.com", args.AccountID)
+	if err != nil {
+		return nil, wrap("role", err)
+	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description: pulumi.String("AWS Backup: back up and restore the resources the plan selects"),
-		AssumeRolePolicy: pulumi.String(mustJSON(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{{
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "backup.amazonaws.com"},
-				"Action":    "sts:AssumeRole",
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": args.AccountID}},
-			}},
-		})),
+		Description:      pulumi.String("AWS Backup: back up and restore the resources the plan selects"),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, parent)
 	if err != nil {
 		return nil, wrap("role", err)

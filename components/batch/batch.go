@@ -28,7 +28,9 @@ package batch
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -39,9 +41,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
@@ -158,8 +160,6 @@ type Batch struct {
 }
 
 var (
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	jobNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
 	rateRE     = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRE     = regexp.MustCompile(`^cron\(([^()]+)\)$`)
@@ -220,7 +220,7 @@ func (a *Args) Validate() error {
 	if a.QueueKeyArn == nil {
 		add("QueueKeyArn (customer-managed key of the dead-letter queue and schedules) is required")
 	}
-	if !cwlogs.ValidRetention(a.LogRetentionDays) {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)", a.LogRetentionDays)
 	}
 	if a.DatabaseSecurityGroupID != nil && (a.DatabasePort < 1 || a.DatabasePort > 65535) {
@@ -259,11 +259,11 @@ func (a *Args) Validate() error {
 			add("Jobs[%d].Timezone %q is not an IANA time zone such as Asia/Tokyo", i, j.Timezone)
 		}
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
-	if !regionRE.MatchString(a.Region) {
-		add("Region %q is not an AWS region", a.Region)
+	if p := awsfacts.RegionProblem(a.Region); p != "" {
+		add("Region %q %s", a.Region, p)
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
@@ -372,7 +372,7 @@ func (bd *builder) roles() error {
 	}
 	doc := pulumi.All(bd.b.LogGroup.Arn, secretsKey).ApplyT(func(v []any) (string, error) {
 		logArn, keyArn := v[0].(string), v[1].(string)
-		sts := []map[string]any{{
+		sts := []awsiam.Statement{{
 			"Sid":      "WriteTaskLogs",
 			"Effect":   "Allow",
 			"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -380,23 +380,23 @@ func (bd *builder) roles() error {
 		}}
 		if ecrImageRE.MatchString(a.Image) {
 			sts = append(sts,
-				map[string]any{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
-				map[string]any{
+				awsiam.Statement{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
+				awsiam.Statement{
 					"Sid": "PullJobImage", "Effect": "Allow",
 					"Action":   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
 					"Resource": []string{fargate.ECRRepositoryArn(a.Image)},
 				})
 		}
 		if len(secretArns) > 0 {
-			sts = append(sts, map[string]any{"Sid": "ReadJobSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
+			sts = append(sts, awsiam.Statement{"Sid": "ReadJobSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": secretArns})
 		}
 		if len(paramArns) > 0 {
-			sts = append(sts, map[string]any{"Sid": "ReadJobParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
+			sts = append(sts, awsiam.Statement{"Sid": "ReadJobParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": paramArns})
 		}
 		if keyArn != "" {
-			sts = append(sts, map[string]any{"Sid": "DecryptJobSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{keyArn}})
+			sts = append(sts, awsiam.Statement{"Sid": "DecryptJobSecrets", "Effect": "Allow", "Action": []string{"kms:Decrypt"}, "Resource": []string{keyArn}})
 		}
-		return awsiam.JSON(map[string]any{"Version": awsiam.Version, "Statement": sts})
+		return awsiam.Policy(sts...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(bd.ctx, bd.name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.Name,
@@ -425,7 +425,7 @@ func (bd *builder) securityGroup() error {
 func (bd *builder) containerDefinitions(j Job) (string, error) {
 	a := bd.args
 	var secrets []map[string]string
-	for _, k := range awsiam.SortedKeys(a.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
 		secrets = append(secrets, map[string]string{"name": k, "valueFrom": a.Secrets[k]})
 	}
 	c := map[string]any{
@@ -449,7 +449,7 @@ func (bd *builder) containerDefinitions(j Job) (string, error) {
 	}
 	if len(a.Environment) > 0 {
 		var env []map[string]string
-		for _, k := range awsiam.SortedKeys(a.Environment) {
+		for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 			env = append(env, map[string]string{"name": k, "value": a.Environment[k]})
 		}
 		c["environment"] = env
@@ -502,27 +502,23 @@ func (bd *builder) deadLetterQueue() error {
 	bd.b.DeadLetterQueue = q
 	account := bd.args.AccountID
 	doc := q.Arn.ApplyT(func(arn string) (string, error) {
-		return awsiam.JSON(map[string]any{
-			"Version": awsiam.Version,
-			"Statement": []map[string]any{
-				{
-					"Sid":       "SchedulerDeadLetters",
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
-					"Action":    "sqs:SendMessage",
-					"Resource":  arn,
-					"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-				},
-				{
-					"Sid":       "DenyInsecureTransport",
-					"Effect":    "Deny",
-					"Principal": "*",
-					"Action":    "sqs:*",
-					"Resource":  arn,
-					"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-				},
+		return awsiam.Policy(
+			awsiam.Statement{
+				"Sid":       "SchedulerDeadLetters",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+				"Action":    "sqs:SendMessage",
+				"Resource":  arn,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
 			},
-		})
+			awsiam.Statement{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "sqs:*",
+				"Resource":  arn,
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			})
 	}).(pulumi.StringOutput)
 	if _, err := sqs.NewQueuePolicy(bd.ctx, bd.name+"-dlq-policy", &sqs.QueuePolicyArgs{
 		QueueUrl: q.Url,
@@ -554,23 +550,19 @@ func (bd *builder) schedules() error {
 	doc := pulumi.All(tdArns, a.ClusterArn, bd.b.ExecutionRole.Arn, bd.b.TaskRole.Arn, bd.b.DeadLetterQueue.Arn, a.QueueKeyArn).ApplyT(func(v []any) (string, error) {
 		tds, _ := v[0].([]string)
 		cluster, execArn, taskArn, dlqArn, keyArn := v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string)
-		return awsiam.JSON(map[string]any{
-			"Version": awsiam.Version,
-			"Statement": []map[string]any{
-				{
-					"Sid": "RunJobTasks", "Effect": "Allow", "Action": []string{"ecs:RunTask"}, "Resource": tds,
-					"Condition": map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cluster}},
-				},
-				{
-					"Sid": "PassTaskRoles", "Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []string{execArn, taskArn},
-					"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-				},
-				{"Sid": "DeadLetters", "Effect": "Allow", "Action": []string{"sqs:SendMessage"}, "Resource": []string{dlqArn}},
-				// The schedules and the dead-letter queue are encrypted with
-				// this key; the execution role uses it for both.
-				{"Sid": "ScheduleAndQueueKey", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{keyArn}},
+		return awsiam.Policy(
+			awsiam.Statement{
+				"Sid": "RunJobTasks", "Effect": "Allow", "Action": []string{"ecs:RunTask"}, "Resource": tds,
+				"Condition": map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cluster}},
 			},
-		})
+			awsiam.Statement{
+				"Sid": "PassTaskRoles", "Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []string{execArn, taskArn},
+				"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+			},
+			awsiam.Statement{"Sid": "DeadLetters", "Effect": "Allow", "Action": []string{"sqs:SendMessage"}, "Resource": []string{dlqArn}},
+			// The schedules and the dead-letter queue are encrypted with
+			// this key; the execution role uses it for both.
+			awsiam.Statement{"Sid": "ScheduleAndQueueKey", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{keyArn}})
 	}).(pulumi.StringOutput)
 	pol, err := iam.NewRolePolicy(bd.ctx, bd.name+"-scheduler-policy", &iam.RolePolicyArgs{Role: role.Name, Policy: doc}, bd.parent)
 	if err != nil {

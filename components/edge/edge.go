@@ -31,6 +31,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 )
 
@@ -154,10 +155,6 @@ var managedGroups = map[string]bool{CommonRuleSet: true, KnownBadInputsRuleSet: 
 
 var priceClasses = map[string]bool{"PriceClass_All": true, "PriceClass_200": true, "PriceClass_100": true}
 
-var logRetentionValues = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true,
-	150: true, 180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true, 2557: true,
-	2922: true, 3288: true, 3653: true}
-
 // settings are the arguments with defaults applied.
 type settings struct {
 	groups          []string
@@ -228,7 +225,7 @@ func (a *Args) resolve(name string) (settings, error) {
 		if s.wafRetention == 0 {
 			s.wafRetention = DefaultWafLogRetentionDays
 		}
-		if !logRetentionValues[s.wafRetention] {
+		if !awsfacts.ValidLogRetention(s.wafRetention) {
 			add("WafLogRetentionDays %d is not a CloudWatch retention value", s.wafRetention)
 		}
 	} else if s.wafRetention != 0 {

@@ -32,21 +32,20 @@
 package encryptedaurora
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/dbclients"
 )
 
@@ -203,13 +202,6 @@ var (
 	tagKeyRE       = regexp.MustCompile(`^[A-Za-z0-9 _.:/=+@-]{1,128}$`)
 )
 
-// logRetentionValues are the retentions CloudWatch Logs accepts.
-var logRetentionValues = map[int]bool{
-	1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
-	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true,
-	2557: true, 2922: true, 3288: true, 3653: true,
-}
-
 var monitoringIntervals = map[int]bool{0: true, 1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
 
 // reservedUsernames cannot be the master user.
@@ -323,18 +315,18 @@ func (a *Args) Validate() error {
 		add("BackupTags must name the tag the AWS Backup selection uses")
 	}
 	for _, tags := range []map[string]string{a.BackupTags, a.Tags} {
-		for _, k := range sortedKeys(tags) {
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
 			if !tagKeyRE.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") || len(tags[k]) > 256 {
 				add("tag %q=%q is not a valid tag", k, tags[k])
 			}
 		}
 	}
-	for _, k := range sortedKeys(a.BackupTags) {
+	for _, k := range slices.Sorted(maps.Keys(a.BackupTags)) {
 		if v, ok := a.Tags[k]; ok && v != a.BackupTags[k] {
 			add("Tags[%q]=%q conflicts with BackupTags[%q]=%q", k, v, k, a.BackupTags[k])
 		}
 	}
-	if !logRetentionValues[a.LogRetentionDays] {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) {
 		add("LogRetentionDays %d is not a CloudWatch Logs retention value (e.g. 365, 731)", a.LogRetentionDays)
 	}
 	if !monitoringIntervals[a.EnhancedMonitoringIntervalSeconds] {
@@ -366,23 +358,6 @@ func (a *Args) Validate() error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func mustJSON(v any) string {
-	out, err := json.Marshal(v)
-	if err != nil {
-		return "{}" // maps of strings built here: cannot fail
-	}
-	return string(out)
-}
-
 // NewEncryptedAurora builds the cluster, its instances and what guards them.
 func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*EncryptedAurora, error) {
 	if args == nil {
@@ -391,223 +366,27 @@ func NewEncryptedAurora(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("encryptedaurora %s: %w", name, err)
 	}
-	port := args.Port
-	if port == 0 {
-		port = DefaultPort(args.Engine)
-	}
-	username := args.MasterUsername
-	if username == "" {
-		username = DefaultMasterUsername
-	}
-	id := args.ClusterIdentifier
-
 	a := &EncryptedAurora{LogGroups: map[string]*cloudwatch.LogGroup{}}
 	if err := ctx.RegisterComponentResource(TypeToken, name, a, opts...); err != nil {
 		return nil, fmt.Errorf("encryptedaurora %s: register: %w", name, err)
 	}
-	parent := pulumi.Parent(a)
-	wrap := func(what string, err error) error { return fmt.Errorf("encryptedaurora %s: %s: %w", name, what, err) }
-	tags := pulumi.ToStringMap(args.Tags)
-	clusterTags := map[string]string{}
-	for k, v := range args.Tags {
-		clusterTags[k] = v
-	}
-	for k, v := range args.BackupTags {
-		clusterTags[k] = v
-	}
-
+	b := newBuilder(ctx, name, args, a)
 	// Log groups first: RDS would otherwise create them unencrypted with
 	// no retention on the first export.
-	var logDeps []pulumi.Resource
-	exports := LogExports(args.Engine)
-	for _, log := range exports {
-		lg, err := cloudwatch.NewLogGroup(ctx, name+"-log-"+log, &cloudwatch.LogGroupArgs{
-			Name:            pulumi.String(fmt.Sprintf("/aws/rds/cluster/%s/%s", id, log)),
-			RetentionInDays: pulumi.Int(args.LogRetentionDays),
-			KmsKeyId:        args.LogsKeyArn,
-			Tags:            tags,
-		}, parent)
-		if err != nil {
-			return nil, wrap("log group "+log, err)
-		}
-		a.LogGroups[log] = lg
-		logDeps = append(logDeps, lg)
-	}
-
-	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
-		Description: pulumi.String(fmt.Sprintf("Aurora %s: isolated subnets only", id)),
-		SubnetIds:   args.IsolatedSubnetIDs,
-		Tags:        tags,
-	}, parent)
-	if err != nil {
-		return nil, wrap("subnet group", err)
-	}
-	a.SubnetGroup = subnets
-
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String(fmt.Sprintf("Aurora %s: port %d from client security groups only", id, port)),
-		// Ingress comes only from separate rules, one per client security
-		// group (never inline: inline and separate rules fight).
-		// The database opens no connections: no egress at all.
-		Egress:              ec2.SecurityGroupEgressArray{},
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                tags,
-	}, parent)
-	if err != nil {
-		return nil, wrap("security group", err)
-	}
-	a.SecurityGroup, a.SecurityGroupID = sg, sg.ID().ToStringOutput()
-	a.name, a.port, a.subnets = name, port, args.IsolatedSubnetIDs
-	for i, c := range args.ClientSecurityGroupIDs {
-		if err := a.AllowClient(ctx, fmt.Sprintf("client-%d", i), c); err != nil {
+	for _, step := range []func() error{
+		b.logGroups, b.subnetGroup, b.securityGroup, b.parameterGroup, b.monitoringRole,
+		b.cluster, b.instances, b.endpointParameter,
+	} {
+		if err := step(); err != nil {
 			return nil, err
 		}
-	}
-
-	posture := PostureFor(args.Engine)
-	pg, err := NewTLSParameterGroup(ctx, name+"-params", "", id, args.Engine, args.EngineVersion, tags, parent)
-	if err != nil {
-		return nil, wrap("parameter group", err)
-	}
-	a.ParameterGroup = pg
-
-	var monitoringRole pulumi.StringPtrInput
-	if args.EnhancedMonitoringIntervalSeconds > 0 {
-		role, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
-			Description: pulumi.String(fmt.Sprintf("RDS enhanced monitoring of %s", id)),
-			AssumeRolePolicy: pulumi.String(mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": "monitoring.rds.amazonaws.com"},
-					"Action":    "sts:AssumeRole",
-				}},
-			})),
-			Tags: tags,
-		}, parent)
-		if err != nil {
-			return nil, wrap("monitoring role", err)
-		}
-		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-monitoring-policy", &iam.RolePolicyAttachmentArgs{
-			Role:      role.Name,
-			PolicyArn: pulumi.String(EnhancedMonitoringPolicy),
-		}, parent); err != nil {
-			return nil, wrap("monitoring policy", err)
-		}
-		monitoringRole = role.Arn
-	}
-
-	clusterArgs := &rds.ClusterArgs{
-		ClusterIdentifier: pulumi.String(id),
-		Engine:            pulumi.String(args.Engine),
-		EngineVersion:     pulumi.String(args.EngineVersion),
-		EngineMode:        pulumi.String("provisioned"),
-		Serverlessv2ScalingConfiguration: &rds.ClusterServerlessv2ScalingConfigurationArgs{
-			MinCapacity: pulumi.Float64(args.MinCapacity),
-			MaxCapacity: pulumi.Float64(args.MaxCapacity),
-		},
-		Port:                             pulumi.Int(port),
-		MasterUsername:                   pulumi.String(username),
-		ManageMasterUserPassword:         pulumi.Bool(posture.ManagedMasterPassword),
-		MasterUserSecretKmsKeyId:         args.DataKeyArn,
-		StorageEncrypted:                 pulumi.Bool(true),
-		KmsKeyId:                         args.DataKeyArn,
-		DbSubnetGroupName:                subnets.Name,
-		VpcSecurityGroupIds:              pulumi.StringArray{sg.ID().ToStringOutput()},
-		DbClusterParameterGroupName:      pg.Name,
-		IamDatabaseAuthenticationEnabled: pulumi.Bool(posture.IAMDatabaseAuthentication),
-		EnabledCloudwatchLogsExports:     pulumi.ToStringArray(posture.LogExports),
-		DeletionProtection:               pulumi.Bool(posture.DeletionProtection),
-		BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
-		CopyTagsToSnapshot:               pulumi.Bool(posture.CopyTagsToSnapshot),
-		DeleteAutomatedBackups:           pulumi.Bool(false),
-		SkipFinalSnapshot:                pulumi.Bool(false),
-		FinalSnapshotIdentifier:          pulumi.String(id + "-final"),
-		AllowMajorVersionUpgrade:         pulumi.Bool(false),
-		Tags:                             pulumi.ToStringMap(clusterTags),
-	}
-	if args.DatabaseName != "" {
-		clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
-	}
-	if args.PreferredBackupWindow != "" {
-		clusterArgs.PreferredBackupWindow = pulumi.String(args.PreferredBackupWindow)
-	}
-	if args.PreferredMaintenanceWindow != "" {
-		clusterArgs.PreferredMaintenanceWindow = pulumi.String(args.PreferredMaintenanceWindow)
-	}
-	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, parent, pulumi.DependsOn(logDeps))
-	if err != nil {
-		return nil, wrap("cluster", err)
-	}
-	a.Cluster = cluster
-
-	for i := 0; i < args.InstanceCount; i++ {
-		ia := &rds.ClusterInstanceArgs{
-			Identifier:                         pulumi.String(fmt.Sprintf("%s-%d", id, i+1)),
-			ClusterIdentifier:                  cluster.ID(),
-			Engine:                             cluster.Engine,
-			EngineVersion:                      cluster.EngineVersion,
-			InstanceClass:                      pulumi.String(InstanceClass),
-			AvailabilityZone:                   pulumi.String(args.AvailabilityZones[i%len(args.AvailabilityZones)]),
-			DbSubnetGroupName:                  subnets.Name,
-			PubliclyAccessible:                 pulumi.Bool(false),
-			AutoMinorVersionUpgrade:            pulumi.Bool(true),
-			PerformanceInsightsEnabled:         pulumi.Bool(posture.PerformanceInsights),
-			PerformanceInsightsKmsKeyId:        args.DataKeyArn,
-			PerformanceInsightsRetentionPeriod: pulumi.Int(posture.PerformanceInsightsRetentionDays),
-			CopyTagsToSnapshot:                 pulumi.Bool(true),
-			// Readers in tier 1 fail over before any later ones; the
-			// writer created first is tier 0.
-			PromotionTier: pulumi.Int(min(i, 1)),
-			Tags:          tags,
-		}
-		if args.PreferredMaintenanceWindow != "" {
-			ia.PreferredMaintenanceWindow = pulumi.String(args.PreferredMaintenanceWindow)
-		}
-		if monitoringRole != nil {
-			ia.MonitoringInterval = pulumi.Int(args.EnhancedMonitoringIntervalSeconds)
-			ia.MonitoringRoleArn = monitoringRole
-		}
-		inst, err := rds.NewClusterInstance(ctx, fmt.Sprintf("%s-instance-%d", name, i+1), ia, parent)
-		if err != nil {
-			return nil, wrap(fmt.Sprintf("instance %d", i+1), err)
-		}
-		a.Instances = append(a.Instances, inst)
-	}
-
-	a.Endpoint = cluster.Endpoint
-	a.ReaderEndpoint = cluster.ReaderEndpoint
-	a.Port = cluster.Port
-	a.ClusterArn = cluster.Arn
-	a.ClusterIdentifier = cluster.ClusterIdentifier
-	a.SecretArn = cluster.MasterUserSecrets.ApplyT(func(secrets []rds.ClusterMasterUserSecret) string {
-		if len(secrets) == 0 || secrets[0].SecretArn == nil {
-			return "" // not known until RDS has created the secret
-		}
-		return *secrets[0].SecretArn
-	}).(pulumi.StringOutput)
-
-	a.EndpointParameterArn = pulumi.String("").ToStringOutput()
-	if args.EndpointParameterName != "" {
-		param, err := ssm.NewParameter(ctx, name+"-endpoint", &ssm.ParameterArgs{
-			Name:        pulumi.String(args.EndpointParameterName),
-			Type:        pulumi.String("String"),
-			Value:       a.Endpoint,
-			Description: pulumi.String("Writer endpoint of " + id + " (read by the application)"),
-			Tags:        tags,
-		}, parent)
-		if err != nil {
-			return nil, wrap("endpoint parameter", err)
-		}
-		a.EndpointParameterArn = param.Arn
 	}
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
 		"endpoint": a.Endpoint, "readerEndpoint": a.ReaderEndpoint, "port": a.Port,
 		"secretArn": a.SecretArn, "securityGroupId": a.SecurityGroupID,
 		"clusterArn": a.ClusterArn, "clusterIdentifier": a.ClusterIdentifier,
 	}); err != nil {
-		return nil, wrap("outputs", err)
+		return nil, b.wrap("outputs", err)
 	}
 	return a, nil
 }

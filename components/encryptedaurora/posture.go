@@ -2,6 +2,8 @@ package encryptedaurora
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -60,7 +62,7 @@ func NewTLSParameterGroup(ctx *pulumi.Context, name, groupName, clusterID, engin
 	}
 	params := PostureFor(engine).ClusterParameters
 	var paramArgs rds.ClusterParameterGroupParameterArray
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		paramArgs = append(paramArgs, rds.ClusterParameterGroupParameterArgs{Name: pulumi.String(k), Value: pulumi.String(params[k])})
 	}
 	pgArgs := &rds.ClusterParameterGroupArgs{

@@ -23,6 +23,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // Type tokens of the declarations.
@@ -49,8 +51,8 @@ const OutsiderAccount = "999999999999"
 // AnyPrincipalOf is the principal of a forbidden flow that stands for every
 // principal of an account, with an identity policy that allows everything
 // (the worst case: an administrator, or an attacker holding one).
-func AnyPrincipalOf(partition, account string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:root", partition, account)
+func AnyPrincipalOf(account string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:root", awsfacts.Partition, account)
 }
 
 // ServicePrincipal is the principal of an AWS service, e.g. "events".

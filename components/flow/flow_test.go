@@ -24,7 +24,7 @@ func TestRequireAndForbidRecordInputs(t *testing.T) {
 			return err
 		}
 		return Forbid(ctx, nil, "comp", "secret", Access{
-			Principal: pulumi.String(AnyPrincipalOf("aws", OutsiderAccount)),
+			Principal: pulumi.String(AnyPrincipalOf(OutsiderAccount)),
 			ActionsOf: pulumi.ToStringArray([]string{"ssm:GetParameters"}).ToStringArrayOutput(),
 			Resource:  pulumi.String("arn:aws:ssm:ap-northeast-1:111111111111:parameter/p"),
 			PolicyOf:  pulumi.String("arn:aws:ssm:ap-northeast-1:111111111111:parameter/p"),

@@ -18,9 +18,10 @@ package frontend
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amplify"
@@ -100,7 +101,7 @@ func (a *Args) Validate() error {
 	if a.AccessTokenSecret == nil {
 		add("AccessTokenSecret (a secret Input with the repository access token) is required")
 	}
-	for _, k := range sortedKeys(a.EnvironmentVariables) {
+	for _, k := range slices.Sorted(maps.Keys(a.EnvironmentVariables)) {
 		switch {
 		case !envNameRE.MatchString(k):
 			add("EnvironmentVariables: %q is not an environment variable name", k)
@@ -156,15 +157,6 @@ func redactURL(s string) string {
 	}
 	u.User = url.User("REDACTED")
 	return u.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // NewFrontend builds the Amplify app and its production branch.

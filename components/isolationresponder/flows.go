@@ -103,7 +103,7 @@ func (b *builder) declareFlows() error {
 	}); err != nil {
 		return err
 	}
-	admin := pulumi.String(flow.AnyPrincipalOf(n.part, a.ReleaseRoleTrustAccountID))
+	admin := pulumi.String(flow.AnyPrincipalOf(a.ReleaseRoleTrustAccountID))
 	release := b.r.ReleaseRole.Arn
 	if err := flow.Require(b.ctx, b.r, b.name, "release-with-mfa", flow.Access{
 		Principal: admin, Actions: []string{"sts:AssumeRole"}, Resource: release,

@@ -51,8 +51,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
@@ -275,7 +275,7 @@ func (a *Args) validate(name string) error {
 			add("NotificationEmails: %q is not a plain address", e)
 		}
 	}
-	if !cwlogs.ValidRetention(a.LogRetentionDays) || a.LogRetentionDays < MinLogRetentionDays {
+	if !awsfacts.ValidLogRetention(a.LogRetentionDays) || a.LogRetentionDays < MinLogRetentionDays {
 		add("LogRetentionDays %d must be a CloudWatch Logs retention of at least %d (365, 400, 545, 731, ...)", a.LogRetentionDays, MinLogRetentionDays)
 	}
 	if a.FunctionArchives != nil {

@@ -12,7 +12,6 @@
 package keyring
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -20,7 +19,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -72,14 +73,13 @@ type KeyRing struct {
 
 var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	serviceRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	prefixRE  = regexp.MustCompile(`^[A-Za-z0-9/_-]+$`)
 )
 
 func (a *Args) validate() error {
 	var problems []string
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if a.Region == "" {
@@ -112,7 +112,7 @@ func (a *Args) validate() error {
 			}
 		}
 		for _, acct := range p.CrossAccountPrincipals {
-			if !accountRE.MatchString(acct) {
+			if !awsfacts.ValidAccountID(acct) {
 				problems = append(problems, fmt.Sprintf("purpose %q: cross-account principal %q is not an account id", p.Name, acct))
 			}
 		}
@@ -204,20 +204,6 @@ func withPurpose(tags pulumi.StringMapInput, purpose string) pulumi.StringMapInp
 	}).(pulumi.StringMapOutput)
 }
 
-type statement struct {
-	Sid       string                    `json:"Sid"`
-	Effect    string                    `json:"Effect"`
-	Principal map[string]any            `json:"Principal"`
-	Action    []string                  `json:"Action"`
-	Resource  string                    `json:"Resource"`
-	Condition map[string]map[string]any `json:"Condition,omitempty"`
-}
-
-type policyDoc struct {
-	Version   string      `json:"Version"`
-	Statement []statement `json:"Statement"`
-}
-
 // adminActions administer a key without using it for data.
 var adminActions = []string{
 	"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey",
@@ -235,23 +221,23 @@ var useActions = []string{
 // KeyPolicy returns the key policy JSON for a purpose.
 func KeyPolicy(account, region string, p Purpose) (string, error) {
 	root := fmt.Sprintf("arn:aws:iam::%s:root", account)
-	doc := policyDoc{Version: "2012-10-17"}
-	doc.Statement = append(doc.Statement, statement{
-		Sid: "AccountAdministersKey", Effect: "Allow",
-		Principal: map[string]any{"AWS": root},
-		Action:    adminActions, Resource: "*",
+	var sts []awsiam.Statement
+	sts = append(sts, awsiam.Statement{
+		"Sid": "AccountAdministersKey", "Effect": "Allow",
+		"Principal": map[string]any{"AWS": root},
+		"Action":    adminActions, "Resource": "*",
 	})
 	if len(p.ViaServices) > 0 {
 		via := make([]string, 0, len(p.ViaServices))
 		for _, s := range p.ViaServices {
 			via = append(via, fmt.Sprintf("%s.%s.amazonaws.com", s, region))
 		}
-		doc.Statement = append(doc.Statement, statement{
-			Sid: "UseThroughNamedServices", Effect: "Allow",
-			Principal: map[string]any{"AWS": root},
-			Action:    append(append([]string{}, useActions...), "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
-			Resource:  "*",
-			Condition: map[string]map[string]any{
+		sts = append(sts, awsiam.Statement{
+			"Sid": "UseThroughNamedServices", "Effect": "Allow",
+			"Principal": map[string]any{"AWS": root},
+			"Action":    append(append([]string{}, useActions...), "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
+			"Resource":  "*",
+			"Condition": map[string]map[string]any{
 				"StringEquals": {"kms:ViaService": via, "kms:CallerAccount": account},
 			},
 		})
@@ -263,12 +249,12 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 		for _, c := range p.CrossAccountPrincipals {
 			principals = append(principals, fmt.Sprintf("arn:aws:iam::%s:root", c))
 		}
-		doc.Statement = append(doc.Statement, statement{
-			Sid: "CrossAccountCopyThroughBackup", Effect: "Allow",
-			Principal: map[string]any{"AWS": principals},
-			Action:    []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
-			Resource:  "*",
-			Condition: map[string]map[string]any{
+		sts = append(sts, awsiam.Statement{
+			"Sid": "CrossAccountCopyThroughBackup", "Effect": "Allow",
+			"Principal": map[string]any{"AWS": principals},
+			"Action":    []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			"Resource":  "*",
+			"Condition": map[string]map[string]any{
 				// AWS Backup copies the recovery point; for Aurora, RDS
 				// copies the cluster snapshot on its behalf.
 				"StringEquals": {"kms:ViaService": []string{fmt.Sprintf("backup.%s.amazonaws.com", region), fmt.Sprintf("rds.%s.amazonaws.com", region)}, "kms:CallerAccount": p.CrossAccountPrincipals},
@@ -276,24 +262,24 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 		})
 	}
 	for _, svc := range p.ServicePrincipals {
-		st := statement{
-			Sid: "ServiceUse" + sidPart(svc), Effect: "Allow",
-			Action: useActions, Resource: "*",
+		st := awsiam.Statement{
+			"Sid": "ServiceUse" + sidPart(svc), "Effect": "Allow",
+			"Action": useActions, "Resource": "*",
 		}
 		if svc == "fargate" {
 			// Fargate ephemeral storage: data keys only for ECS clusters of
 			// this account, and grants that only decrypt.
-			st.Principal = map[string]any{"Service": "fargate.amazonaws.com"}
-			st.Action = []string{"kms:GenerateDataKeyWithoutPlaintext"}
-			st.Condition = map[string]map[string]any{
+			st["Principal"] = map[string]any{"Service": "fargate.amazonaws.com"}
+			st["Action"] = []string{"kms:GenerateDataKeyWithoutPlaintext"}
+			st["Condition"] = map[string]map[string]any{
 				"StringEquals": {"kms:EncryptionContext:aws:ecs:clusterAccount": account},
 			}
-			doc.Statement = append(doc.Statement, st, statement{
-				Sid: "ServiceGrantFargate", Effect: "Allow",
-				Principal: map[string]any{"Service": "fargate.amazonaws.com"},
-				Action:    []string{"kms:CreateGrant"},
-				Resource:  "*",
-				Condition: map[string]map[string]any{
+			sts = append(sts, st, awsiam.Statement{
+				"Sid": "ServiceGrantFargate", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "fargate.amazonaws.com"},
+				"Action":    []string{"kms:CreateGrant"},
+				"Resource":  "*",
+				"Condition": map[string]map[string]any{
 					"StringEquals":              {"kms:EncryptionContext:aws:ecs:clusterAccount": account},
 					"ForAllValues:StringEquals": {"kms:GrantOperations": []string{"Decrypt"}},
 				},
@@ -301,23 +287,23 @@ func KeyPolicy(account, region string, p Purpose) (string, error) {
 			continue
 		}
 		if svc == "logs" {
-			st.Principal = map[string]any{"Service": fmt.Sprintf("logs.%s.amazonaws.com", region)}
-			st.Condition = map[string]map[string]any{
+			st["Principal"] = map[string]any{"Service": fmt.Sprintf("logs.%s.amazonaws.com", region)}
+			st["Condition"] = map[string]map[string]any{
 				"ArnLike": {"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, account)},
 			}
 		} else {
-			st.Principal = map[string]any{"Service": svc + ".amazonaws.com"}
-			st.Condition = map[string]map[string]any{
+			st["Principal"] = map[string]any{"Service": svc + ".amazonaws.com"}
+			st["Condition"] = map[string]map[string]any{
 				"StringEquals": {"aws:SourceAccount": account},
 			}
 		}
-		doc.Statement = append(doc.Statement, st)
+		sts = append(sts, st)
 	}
-	out, err := json.Marshal(doc)
+	out, err := awsiam.Policy(sts...)
 	if err != nil {
-		return "", fmt.Errorf("marshal key policy: %w", err)
+		return "", fmt.Errorf("key policy: %w", err)
 	}
-	return string(out), nil
+	return out, nil
 }
 
 func sidPart(svc string) string {
@@ -344,7 +330,7 @@ func sidPart(svc string) string {
 // refused (forbidden).
 func accountFlows(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpose, key pulumi.StringInput) error {
 	if err := flow.Forbid(ctx, kr, name, p.Name+"-no-outsider-decrypt", flow.Access{
-		Principal: pulumi.String(flow.AnyPrincipalOf("aws", flow.OutsiderAccount)),
+		Principal: pulumi.String(flow.AnyPrincipalOf(flow.OutsiderAccount)),
 		Actions:   []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"},
 		Resource:  key, Caller: "any principal of an account outside the design",
 		Reason: "data encrypted with the " + p.Name + " key stays readable only inside the design",
@@ -368,7 +354,7 @@ func accountFlows(ctx *pulumi.Context, kr *KeyRing, name, region string, p Purpo
 			}
 		}
 		if err := flow.Forbid(ctx, kr, name, p.Name+"-no-direct-decrypt-"+other, flow.Access{
-			Principal: pulumi.String(flow.AnyPrincipalOf("aws", other)),
+			Principal: pulumi.String(flow.AnyPrincipalOf(other)),
 			Actions:   []string{"kms:Decrypt"},
 			Resource:  key,
 			Context:   map[string]pulumi.StringInput{"kms:CallerAccount": pulumi.String(other)},

@@ -8,7 +8,6 @@
 package notifytopic
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -16,6 +15,9 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -46,12 +48,11 @@ type Topic struct {
 }
 
 var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	principalRE = regexp.MustCompile(`^[a-z0-9.-]+\.amazonaws\.com$`)
 )
 
 func (a *Args) validate() error {
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		return fmt.Errorf("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
 	if a.KeyArn == nil {
@@ -96,19 +97,14 @@ func NewTopic(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		publishers := append([]string{}, args.Publishers...)
 		account := args.AccountID
 		policy := topic.Arn.ApplyT(func(arn string) (string, error) {
-			doc := map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Sid":       "ServicesOfThisAccountPublish",
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": publishers},
-					"Action":    "sns:Publish",
-					"Resource":  arn,
-					"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-				}},
-			}
-			out, err := json.Marshal(doc)
-			return string(out), err
+			return awsiam.Policy(awsiam.Statement{
+				"Sid":       "ServicesOfThisAccountPublish",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": publishers},
+				"Action":    "sns:Publish",
+				"Resource":  arn,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+			})
 		}).(pulumi.StringOutput)
 		if _, err := sns.NewTopicPolicy(ctx, name+"-policy", &sns.TopicPolicyArgs{
 			Arn:    topic.Arn,

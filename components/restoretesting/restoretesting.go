@@ -24,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
@@ -62,12 +63,11 @@ type RestoreTesting struct {
 var (
 	planNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,50}$`)
 	cronRE     = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 func (a *Args) validate() error {
 	var p []string
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		p = append(p, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if !planNameRE.MatchString(a.PlanName) {
@@ -150,7 +150,7 @@ func NewRestoreTesting(ctx *pulumi.Context, name string, args *Args, opts ...pul
 			return "", fmt.Errorf("KeyArn %q is not a KMS key ARN", key)
 		}
 		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
-			Partition: parts[1], Region: parts[3], Account: account, SubnetGroup: v[0].(string), KeyArns: []string{key},
+			Region: parts[3], Account: account, SubnetGroup: v[0].(string), KeyArns: []string{key},
 		})
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-role-restore", &iam.RolePolicyArgs{

@@ -48,6 +48,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
@@ -171,8 +172,6 @@ type RestoreWorkflow struct {
 }
 
 var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	prefixRE    = regexp.MustCompile(`^[a-z](?:[a-z0-9]|-[a-z0-9])*$`)
 	versionRE   = regexp.MustCompile(`^[0-9][0-9A-Za-z._-]*$`)
 	parameterRE = regexp.MustCompile(`^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
@@ -205,11 +204,11 @@ func (a Args) withDefaults() Args {
 func (a *Args) validate() error {
 	var p []string
 	add := func(format string, v ...any) { p = append(p, fmt.Sprintf(format, v...)) }
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		add("AccountID %q is not a 12-digit account id", a.AccountID)
 	}
-	if !regionRE.MatchString(a.Region) {
-		add("Region %q is not a region such as ap-northeast-1", a.Region)
+	if p := awsfacts.RegionProblem(a.Region); p != "" {
+		add("Region %q %s", a.Region, p)
 	}
 	required := map[string]bool{
 		"VaultArn": a.VaultArn == nil, "SubnetGroupName": a.SubnetGroupName == nil, "SecurityGroupIDs": a.SecurityGroupIDs == nil,
@@ -439,7 +438,7 @@ func (b *builder) restoreRole() (*iam.Role, error) {
 	a := b.a
 	restores := pulumi.All(a.SubnetGroupName, a.KeyArn).ApplyT(func(v []any) (string, error) {
 		return awsiam.AuroraRestorePolicy(awsiam.AuroraRestore{
-			Partition: "aws", Region: a.Region, Account: a.AccountID, ClusterPrefix: a.ClusterIdentifierPrefix,
+			Region: a.Region, Account: a.AccountID, ClusterPrefix: a.ClusterIdentifierPrefix,
 			SubnetGroup: v[0].(string), KeyArns: []string{v[1].(string)},
 		})
 	}).(pulumi.StringOutput)

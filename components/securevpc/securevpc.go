@@ -20,7 +20,6 @@
 package securevpc
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -30,6 +29,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -121,9 +123,7 @@ type SecureVPC struct {
 }
 
 var (
-	zoneRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$`)
 	serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // Tiers returns the tiers this configuration creates, most exposed first.
@@ -141,6 +141,8 @@ func (a *Args) validate() error {
 	}
 	if a.Region == "" {
 		problems = append(problems, "Region is required")
+	} else if p := awsfacts.RegionProblem(a.Region); p != "" {
+		problems = append(problems, fmt.Sprintf("Region %q %s", a.Region, p))
 	}
 	seenZone := map[string]bool{}
 	for _, z := range a.AvailabilityZones {
@@ -148,7 +150,8 @@ func (a *Args) validate() error {
 			problems = append(problems, fmt.Sprintf("availability zone %q is listed twice", z))
 		}
 		seenZone[z] = true
-		if !zoneRE.MatchString(z) || !strings.HasPrefix(z, a.Region) {
+		// A zone is its region and one letter.
+		if len(z) != len(a.Region)+1 || !strings.HasPrefix(z, a.Region) || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' {
 			problems = append(problems, fmt.Sprintf("availability zone %q is not a zone of region %q", z, a.Region))
 		}
 	}
@@ -170,7 +173,7 @@ func (a *Args) validate() error {
 			problems = append(problems, fmt.Sprintf("%s %d is not a TCP port", name, port))
 		}
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		problems = append(problems, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if a.FlowLogRetentionDays <= 0 {
@@ -546,15 +549,6 @@ func (b *builder) networkAcls() error {
 	return nil
 }
 
-func mustJSON(v any) string {
-	out, err := json.Marshal(v)
-	if err != nil {
-		// Only called on maps of strings built here; cannot fail.
-		return "{}"
-	}
-	return string(out)
-}
-
 func (b *builder) flowLogs() error {
 	lg, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(fmt.Sprintf("/fintech/vpc/%s/flow-logs", b.name)),
@@ -565,34 +559,32 @@ func (b *builder) flowLogs() error {
 		return fmt.Errorf("flow log group: %w", err)
 	}
 	b.v.FlowLogGroup = lg
+	trust, err := awsiam.Policy(awsiam.Statement{
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
+		"Action":    "sts:AssumeRole",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": b.args.AccountID},
+			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", b.args.Region, b.args.AccountID)},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("flow log role: %w", err)
+	}
 	role, err := iam.NewRole(b.ctx, b.name+"-flow-logs-role", &iam.RoleArgs{
-		Description: pulumi.String("VPC flow logs delivery to CloudWatch Logs"),
-		AssumeRolePolicy: pulumi.String(mustJSON(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{{
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
-				"Action":    "sts:AssumeRole",
-				"Condition": map[string]any{
-					"StringEquals": map[string]any{"aws:SourceAccount": b.args.AccountID},
-					"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", b.args.Region, b.args.AccountID)},
-				},
-			}},
-		})),
+		Description:      pulumi.String("VPC flow logs delivery to CloudWatch Logs"),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log role: %w", err)
 	}
 	if _, err := iam.NewRolePolicy(b.ctx, b.name+"-flow-logs-policy", &iam.RolePolicyArgs{
 		Role: role.Name,
-		Policy: lg.Arn.ApplyT(func(arn string) string {
-			return mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []map[string]any{{
-					"Effect":   "Allow",
-					"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-					"Resource": []string{arn, arn + ":*"},
-				}},
+		Policy: lg.Arn.ApplyT(func(arn string) (string, error) {
+			return awsiam.Policy(awsiam.Statement{
+				"Effect":   "Allow",
+				"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+				"Resource": []string{arn, arn + ":*"},
 			})
 		}).(pulumi.StringOutput),
 	}, b.parent); err != nil {
@@ -613,21 +605,22 @@ func (b *builder) flowLogs() error {
 }
 
 // endpointPolicy admits only principals of this account.
-func (b *builder) endpointPolicy() pulumi.String {
-	return pulumi.String(mustJSON(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":       "OnlyThisAccount",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    "*",
-			"Resource":  "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": b.args.AccountID}},
-		}},
-	}))
+func (b *builder) endpointPolicy() (string, error) {
+	return awsiam.Policy(awsiam.Statement{
+		"Sid":       "OnlyThisAccount",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    "*",
+		"Resource":  "*",
+		"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": b.args.AccountID}},
+	})
 }
 
 func (b *builder) endpoints() error {
+	policy, err := b.endpointPolicy()
+	if err != nil {
+		return fmt.Errorf("endpoint policy: %w", err)
+	}
 	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-endpoints-sg", &ec2.SecurityGroupArgs{
 		VpcId:       b.v.Vpc.ID(),
 		Description: pulumi.String("HTTPS to interface endpoints from the private and isolated tiers"),
@@ -657,7 +650,7 @@ func (b *builder) endpoints() error {
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         subnetIDs(b.v.Subnets[Isolated]),
 			SecurityGroupIds:  pulumi.StringArray{sg.ID()},
-			Policy:            b.endpointPolicy(),
+			Policy:            pulumi.String(policy),
 			Tags:              tags(fmt.Sprintf("%s-%s", b.name, svc), nil),
 		}, b.parent); err != nil {
 			return fmt.Errorf("endpoint %s: %w", svc, err)
@@ -674,7 +667,7 @@ func (b *builder) endpoints() error {
 		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", b.args.Region)),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   rts,
-		Policy:          b.endpointPolicy(),
+		Policy:          pulumi.String(policy),
 		Tags:            tags(b.name+"-s3", nil),
 	}, b.parent); err != nil {
 		return fmt.Errorf("s3 gateway endpoint: %w", err)

@@ -29,10 +29,11 @@ package vaultwatch
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -129,11 +130,9 @@ type VaultWatch struct {
 	AlarmName pulumi.StringOutput
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (a *Args) validate() error {
 	var p []string
-	if !accountRE.MatchString(a.AccountID) {
+	if !awsfacts.ValidAccountID(a.AccountID) {
 		p = append(p, fmt.Sprintf("AccountID %q is not a 12-digit account id", a.AccountID))
 	}
 	if a.TopicArn == nil {

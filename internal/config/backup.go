@@ -68,8 +68,8 @@ type Recovery struct {
 
 var (
 	cronRE        = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
-	vaultArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z0-9-]+):([0-9]{12}):backup-vault:[A-Za-z0-9_-]{2,50}$`)
-	shareArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:ram:([a-z0-9-]+):([0-9]{12}):resource-share/[A-Za-z0-9-]+$`)
+	vaultArnRE    = regexp.MustCompile(`^arn:aws:backup:([a-z0-9-]+):([0-9]{12}):backup-vault:[A-Za-z0-9_-]{2,50}$`)
+	shareArnRE    = regexp.MustCompile(`^arn:aws:ram:([a-z0-9-]+):([0-9]{12}):resource-share/[A-Za-z0-9-]+$`)
 	stackRefRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	tagKeyPartRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,43}$`)
 	tagPartRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)

@@ -38,6 +38,8 @@ func TestBackupConfigProblems(t *testing.T) {
 			"is in account 111111111111, not the bunker account 222222222222"},
 		{"not a vault ARN", map[string]string{ns + "bunkerVaultArn": "fintech-bunker"}, nil,
 			`fintech-resilience:bunkerVaultArn: "fintech-bunker" is not a backup vault ARN`},
+		{"vault of another partition (ADR 0020)", map[string]string{ns + "bunkerVaultArn": "arn:aws-us-gov:backup:us-gov-west-1:222222222222:backup-vault:fintech-bunker"}, nil,
+			`fintech-resilience:bunkerVaultArn: "arn:aws-us-gov:backup:us-gov-west-1:222222222222:backup-vault:fintech-bunker" is not a backup vault ARN (arn:aws:backup:`},
 		{"bad stack reference", map[string]string{ns + "bunkerStack": "bunker"}, []string{ns + "bunkerVaultArn"},
 			`fintech-resilience:bunkerStack: "bunker" is not a fully qualified stack name`},
 		{"unknown lock mode", map[string]string{ns + "backupVaultLockMode": "strict"}, nil,

@@ -237,6 +237,20 @@ func TestLoadBadConfigs(t *testing.T) {
 			key: "aws:region", value: "ap_northeast_1", expected: "is not an AWS region name (expected e.g. ap-northeast-1)", count: 1,
 		},
 		{
+			// Only the aws partition: every ARN the program writes is arn:aws:
+			// (docs/decisions/0020). The zones no longer match either.
+			name: "GovCloud region", set: map[string]string{"aws:region": "us-gov-west-1"},
+			key: "aws:region", value: "us-gov-west-1", expected: "is a region outside the aws partition (GovCloud, China or ISO)", count: 2,
+		},
+		{
+			name: "China region, bunker", base: goodBunker, set: map[string]string{"aws:region": "cn-north-1"},
+			key: "aws:region", value: "cn-north-1", expected: "only aws-partition regions are accepted (docs/decisions/0020)", count: 1,
+		},
+		{
+			name: "ISO region, bunker", base: goodBunker, set: map[string]string{"aws:region": "us-iso-east-1"},
+			key: "aws:region", value: "us-iso-east-1", expected: "is a region outside the aws partition", count: 1,
+		},
+		{
 			name: "one AZ", set: map[string]string{ns + "availabilityZones": `["ap-northeast-1a"]`},
 			key: ns + "availabilityZones", value: `["ap-northeast-1a"]`, expected: "must list 2 or 3 availability zones", count: 1,
 		},
@@ -541,4 +555,12 @@ func TestLoadRealStackFiles(t *testing.T) {
 			assert.Equal(t, []string{"security-oncall@example.com", "platform-team@example.com"}, c.NotificationEmails)
 		})
 	}
+}
+
+// The retention message lists exactly the CloudWatch Logs values an audit
+// log may use (those of at least MinAuditLogRetentionDays).
+func TestRetentionMessageListsAuditValues(t *testing.T) {
+	_, err := Load(getter(with(goodWorkload(), map[string]string{"fintech-resilience:flowLogRetentionDays": "100"})), "test")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not a retention CloudWatch Logs accepts (90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)")
 }

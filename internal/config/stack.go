@@ -7,6 +7,8 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // Accounts are the three AWS account ids.
@@ -105,15 +107,10 @@ type Config struct {
 }
 
 var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	roleArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
+	roleArnRE   = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]+$`)
 	vaultNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{2,50}$`)
 	tagKeyRE    = newBoundedRE(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`, 1, 128)
 )
-
-// logRetentionValues are the retentions CloudWatch Logs accepts.
-var logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // MinAuditLogRetentionDays is the shortest retention accepted for audit
 // logs (flow logs, incident timelines): FISC asks that access records are
@@ -145,8 +142,8 @@ func Load(get Getter, stack string) (*Config, error) {
 	c.AccountID = c.Accounts.ForRole(c.Role)
 
 	c.Region = r.str("aws:region", "an AWS region such as ap-northeast-1")
-	if c.Region != "" && !regionRE.MatchString(c.Region) {
-		r.fail("aws:region", c.Region, "is not an AWS region name (expected e.g. ap-northeast-1)")
+	if p := awsfacts.RegionProblem(c.Region); c.Region != "" && p != "" {
+		r.fail("aws:region", c.Region, p)
 	}
 	r.checkProviderPinning(c)
 
@@ -217,7 +214,7 @@ func (r *reader) bunker() *Bunker {
 
 func (r *reader) account(key string) string {
 	v := r.str(key, "a 12-digit AWS account id")
-	if v != "" && !accountRE.MatchString(v) {
+	if v != "" && !awsfacts.ValidAccountID(v) {
 		r.fail(key, v, "is not a 12-digit AWS account id")
 		return ""
 	}
@@ -362,12 +359,17 @@ func (r *reader) network() *Network {
 // retention reads a CloudWatch Logs retention for audit logs.
 func (r *reader) retention(key string, def int) int {
 	n := r.intIn(key, def, MinAuditLogRetentionDays, 3653)
-	for _, v := range logRetentionValues {
-		if v == n {
-			return n
+	if awsfacts.ValidLogRetention(n) {
+		return n
+	}
+	var accepted []string
+	for _, v := range awsfacts.LogRetentionDays() {
+		if v >= MinAuditLogRetentionDays {
+			accepted = append(accepted, fmt.Sprint(v))
 		}
 	}
-	r.fail(key, fmt.Sprint(n), "is not a retention CloudWatch Logs accepts (90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)")
+	last := len(accepted) - 1
+	r.fail(key, fmt.Sprint(n), fmt.Sprintf("is not a retention CloudWatch Logs accepts (%s or %s)", strings.Join(accepted[:last], ", "), accepted[last]))
 	return def
 }
 

@@ -3,9 +3,11 @@ package sfntest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -190,7 +192,7 @@ func (m *Model) convert(s *shape, v any, name naming, path string, inbound bool)
 		for _, k := range keys {
 			target, ok := byKey[k]
 			if !ok {
-				return nil, fmt.Errorf("%s: unknown member %q (members: %s)", at, k, strings.Join(sortedKeys(byKey), ", "))
+				return nil, fmt.Errorf("%s: unknown member %q (members: %s)", at, k, strings.Join(slices.Sorted(maps.Keys(byKey)), ", "))
 			}
 			member := k
 			if inbound {
@@ -267,13 +269,4 @@ func (m *Model) convert(s *shape, v any, name naming, path string, inbound bool)
 	default:
 		return nil, fmt.Errorf("%s: model type %q is not supported by the harness", at, s.Type)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

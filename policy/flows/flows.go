@@ -196,7 +196,7 @@ func plan(u Universe, home *Stack, d Decl, action string) Check {
 		req.Principal = d.Principal
 	case strings.HasSuffix(d.Principal, ":root"):
 		account := arnAccount(d.Principal)
-		req.Principal = fmt.Sprintf("arn:%s:iam::%s:role/%s", arnPartition(d.Principal), account, AnyAdministrator)
+		req.Principal = fmt.Sprintf("arn:aws:iam::%s:role/%s", account, AnyAdministrator)
 		req.IdentityPolicies = []iamsim.Policy{{Name: "assumed-administrator", Document: adminPolicy}}
 	default:
 		req.Principal = d.Principal
@@ -527,11 +527,4 @@ func arnService(arn string) string {
 		return p[2]
 	}
 	return ""
-}
-
-func arnPartition(arn string) string {
-	if p := arnParts(arn); p != nil {
-		return p[1]
-	}
-	return "aws"
 }

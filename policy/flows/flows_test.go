@@ -187,7 +187,7 @@ func TestDeclarationsReadsEveryInput(t *testing.T) {
 		},
 		flow.PropPolicyOf: vault,
 	})
-	forb := forbidden("app-flow-outsider", flow.AnyPrincipalOf("aws", flow.OutsiderAccount), []string{"kms:Decrypt"}, key, nil)
+	forb := forbidden("app-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"kms:Decrypt"}, key, nil)
 	g := graph.New([]*graph.Resource{req, forb, newRes(homeStack, "aws:sns/topic:Topic", "alerts", nil)})
 
 	got := Declarations(g)
@@ -456,7 +456,7 @@ func TestPlanIdentityUnverifiable(t *testing.T) {
 }
 
 func TestPlanAnyPrincipalOf(t *testing.T) {
-	d := forbidden("vault-flow-outsider", flow.AnyPrincipalOf("aws", flow.OutsiderAccount), []string{"backup:DeleteRecoveryPoint"}, "*", nil)
+	d := forbidden("vault-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"backup:DeleteRecoveryPoint"}, "*", nil)
 	c := planOne(t, universe(stackOf(homeStack, homeAccount, d)))
 	admin := "arn:aws:iam::" + flow.OutsiderAccount + ":role/" + AnyAdministrator
 	if c.Request.Principal != admin {
@@ -473,7 +473,7 @@ func TestPlanAnyPrincipalOf(t *testing.T) {
 	if c.Unverifiable != "" {
 		t.Errorf("Unverifiable = %q, want none", c.Unverifiable)
 	}
-	if c.Decl.Principal != flow.AnyPrincipalOf("aws", flow.OutsiderAccount) {
+	if c.Decl.Principal != flow.AnyPrincipalOf(flow.OutsiderAccount) {
 		t.Errorf("declaration principal rewritten: %q", c.Decl.Principal)
 	}
 }
@@ -937,7 +937,7 @@ func TestEvaluateOneBatch(t *testing.T) {
 	}), "arn", topic)
 	app := role(homeStack, homeAccount, "app")
 	publish := required("a-flow-publish", roleARN(homeAccount, "app"), []string{"sns:GetTopicAttributes", "sns:Publish"}, topicARN, nil)
-	outsider := forbidden("b-flow-outsider", flow.AnyPrincipalOf("aws", flow.OutsiderAccount), []string{"sns:Publish"}, topicARN, nil)
+	outsider := forbidden("b-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"sns:Publish"}, topicARN, nil)
 	unknown := required("c-flow-unknown", graph.Unknown{}, []string{"sns:Publish"}, topicARN, nil)
 	u := universe(stackOf(homeStack, homeAccount, topic, topicPolicy, app, publish, outsider, unknown))
 

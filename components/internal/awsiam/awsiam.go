@@ -9,8 +9,9 @@ package awsiam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -20,9 +21,23 @@ const Version = "2012-10-17"
 var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// secretRE admits a ":json-key:version-stage:version-id" suffix.
-	secretRE = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
-	paramRE  = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+	secretRE = regexp.MustCompile(`^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$`)
+	paramRE  = regexp.MustCompile(`^arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
 )
+
+// Statement is one statement of a policy document, keyed by the policy
+// language's element names ("Sid", "Effect", "Principal", "Action",
+// "Resource", "Condition").
+type Statement = map[string]any
+
+// Policy renders statements as a policy document of Version: the one way
+// the components write identity, trust, key and resource policies.
+func Policy(statements ...Statement) (string, error) {
+	if len(statements) == 0 {
+		return "", fmt.Errorf("policy document: no statements")
+	}
+	return JSON(map[string]any{"Version": Version, "Statement": statements})
+}
 
 // JSON encodes v as a string.
 func JSON(v any) (string, error) {
@@ -37,7 +52,7 @@ func JSON(v any) (string, error) {
 // principal service. With a non-empty sourceAccount the service may assume
 // the role only on behalf of that account (aws:SourceAccount).
 func ServiceTrust(service, sourceAccount string) (string, error) {
-	st := map[string]any{
+	st := Statement{
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": service},
 		"Action":    "sts:AssumeRole",
@@ -45,7 +60,7 @@ func ServiceTrust(service, sourceAccount string) (string, error) {
 	if sourceAccount != "" {
 		st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": sourceAccount}}
 	}
-	return JSON(map[string]any{"Version": Version, "Statement": []map[string]any{st}})
+	return Policy(st)
 }
 
 // ValidEnvName reports whether k is a container environment variable name.
@@ -59,7 +74,7 @@ func IsParameter(v string) bool { return paramRE.MatchString(v) }
 // parameter ARN) that is not valid; nil when all are.
 func SecretProblems(secrets map[string]string) []string {
 	var p []string
-	for _, k := range SortedKeys(secrets) {
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
 		if !ValidEnvName(k) {
 			p = append(p, fmt.Sprintf("Secrets: %q is not an environment variable name", k))
 		}
@@ -85,7 +100,7 @@ func SecretResource(valueFrom string) string {
 // parameter ARNs a role must read, in the order of the sorted variable
 // names.
 func SecretResources(secrets map[string]string) (secretArns, paramArns []string) {
-	for _, k := range SortedKeys(secrets) {
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
 		if v := secrets[k]; IsParameter(v) {
 			paramArns = appendUnique(paramArns, v)
 		} else {
@@ -93,16 +108,6 @@ func SecretResources(secrets map[string]string) (secretArns, paramArns []string)
 		}
 	}
 	return secretArns, paramArns
-}
-
-// SortedKeys returns the keys of m in order.
-func SortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func appendUnique(list []string, s string) []string {
@@ -116,7 +121,7 @@ func appendUnique(list []string, s string) []string {
 
 // AuroraRestore describes what an AWS Backup restore role may create.
 type AuroraRestore struct {
-	Partition, Region, Account string
+	Region, Account string
 	// ClusterPrefix: restored clusters are named "<prefix>-…" ("" allows
 	// any cluster name of the account).
 	ClusterPrefix string
@@ -133,7 +138,7 @@ type AuroraRestore struct {
 // at all (the managed policy grants iam:PassRole on every role).
 func AuroraRestorePolicy(r AuroraRestore) (string, error) {
 	arn := func(res string) string {
-		return fmt.Sprintf("arn:%s:rds:%s:%s:%s", r.Partition, r.Region, r.Account, res)
+		return fmt.Sprintf("arn:aws:rds:%s:%s:%s", r.Region, r.Account, res)
 	}
 	cluster := arn("cluster:*")
 	if r.ClusterPrefix != "" {
@@ -143,31 +148,27 @@ func AuroraRestorePolicy(r AuroraRestore) (string, error) {
 		cluster, arn("cluster-snapshot:*"), arn("subgrp:" + r.SubnetGroup),
 		arn("cluster-pg:*"), arn("og:*"), arn("secgrp:*"),
 	}
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{
-				"Sid": "RestoreAuroraClusters", "Effect": "Allow",
-				"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
-				"Resource": append(restore, fmt.Sprintf("arn:%s:rds:%s:*:cluster-snapshot:*", r.Partition, r.Region), fmt.Sprintf("arn:%s:rds:%s:*:cluster:*", r.Partition, r.Region)),
-			},
-			{
-				"Sid": "DescribeForRestore", "Effect": "Allow",
-				"Action": []string{
-					"rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSubnetGroups",
-					"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
-				},
-				"Resource": []string{"*"},
-			},
-			{
-				"Sid": "RestoreKeyThroughRDS", "Effect": "Allow",
-				"Action":   []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
-				"Resource": r.KeyArns,
-				"Condition": map[string]any{"StringEquals": map[string]any{
-					"kms:ViaService": []string{fmt.Sprintf("rds.%s.amazonaws.com", r.Region), fmt.Sprintf("backup.%s.amazonaws.com", r.Region)},
-				}},
-			},
+	return Policy(
+		Statement{
+			"Sid": "RestoreAuroraClusters", "Effect": "Allow",
+			"Action":   []string{"rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:AddTagsToResource"},
+			"Resource": append(restore, fmt.Sprintf("arn:aws:rds:%s:*:cluster-snapshot:*", r.Region), fmt.Sprintf("arn:aws:rds:%s:*:cluster:*", r.Region)),
 		},
-	}
-	return JSON(doc)
+		Statement{
+			"Sid": "DescribeForRestore", "Effect": "Allow",
+			"Action": []string{
+				"rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSubnetGroups",
+				"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
+			},
+			"Resource": []string{"*"},
+		},
+		Statement{
+			"Sid": "RestoreKeyThroughRDS", "Effect": "Allow",
+			"Action":   []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			"Resource": r.KeyArns,
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				"kms:ViaService": []string{fmt.Sprintf("rds.%s.amazonaws.com", r.Region), fmt.Sprintf("backup.%s.amazonaws.com", r.Region)},
+			}},
+		},
+	)
 }

@@ -35,3 +35,20 @@ func TestSecretProblems(t *testing.T) {
 		`Secrets[1BAD]: "plain" is not a Secrets Manager secret ARN or SSM parameter ARN`,
 	}, SecretProblems(map[string]string{"1BAD": "plain"}))
 }
+
+func TestPolicy(t *testing.T) {
+	got, err := Policy(
+		Statement{"Sid": "B", "Effect": "Allow", "Action": []string{"s3:GetObject"}, "Resource": "arn:aws:s3:::b/*"},
+		Statement{"Sid": "A", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}},
+	)
+	require.NoError(t, err)
+	// Keys in sorted order, statements in the given order: one document
+	// always renders to one string.
+	assert.Equal(t, `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":"arn:aws:s3:::b/*","Sid":"B"},`+
+		`{"Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny","Principal":"*","Resource":"*","Sid":"A"}],"Version":"2012-10-17"}`, got)
+	_, err = Policy()
+	assert.EqualError(t, err, "policy document: no statements")
+	_, err = Policy(Statement{"Resource": make(chan int)})
+	assert.ErrorContains(t, err, "encode JSON")
+}

@@ -9,11 +9,13 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
-// ecrImageRE matches a private ECR image URI: account, region, optional
-// China suffix and repository.
-var ecrImageRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)`)
+// ecrImageRE matches a private ECR image URI of the aws partition: account,
+// region and repository.
+var ecrImageRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)`)
 
 // ValidSize reports whether cpu units and memory MiB are a task size
 // Fargate (Linux) accepts.
@@ -41,17 +43,14 @@ func ValidSize(cpu, memory int) bool {
 }
 
 // ECRRepositoryArn returns the repository ARN of a private ECR image URI,
-// or "" when the image is not in ECR.
+// or "" when the image is not in ECR of the aws partition (only aws-partition
+// regions are accepted, docs/decisions/0020).
 func ECRRepositoryArn(image string) string {
 	m := ecrImageRE.FindStringSubmatch(image)
 	if m == nil {
 		return ""
 	}
-	partition := "aws"
-	if m[3] != "" {
-		partition = "aws-cn"
-	}
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, m[2], m[1], m[4])
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", awsfacts.Partition, m[2], m[1], m[3])
 }
 
 // EgressHTTPSAndDatabase returns the egress rules of a security group that

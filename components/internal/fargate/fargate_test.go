@@ -18,7 +18,9 @@ func TestValidSize(t *testing.T) {
 func TestECRRepositoryArn(t *testing.T) {
 	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/team/api",
 		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/team/api:v1"))
-	assert.Equal(t, "arn:aws-cn:ecr:cn-north-1:111111111111:repository/api",
-		ECRRepositoryArn("111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:abc"))
+	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/api",
+		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/api@sha256:abc"))
+	// China (aws-cn) is not a partition the program accepts (ADR 0020).
+	assert.Empty(t, ECRRepositoryArn("111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:abc"))
 	assert.Empty(t, ECRRepositoryArn("public.ecr.aws/nginx/nginx:1"))
 }
