@@ -1,6 +1,8 @@
 // Package asl holds Go types for the subset of the Amazon States Language
-// (ASL) the restore workflow uses, a deterministic JSON encoding of them and
-// the structural checks (Validate, Reachable) its tests rely on.
+// (ASL) the components' state machines use (the restore workflow, the
+// isolation approval), a deterministic JSON encoding of them and the
+// structural checks (Validate, Reachable) their tests rely on. It is a
+// library shared by components, not a component.
 //
 // A definition is built as Go values and marshalled; nobody edits the JSON.
 // Marshal emits states in the order encoding/json gives maps (sorted by
