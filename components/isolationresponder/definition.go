@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // State names of the approval state machine.
@@ -135,7 +136,7 @@ Without an answer within %d hour(s) the request expires and nothing is isolated.
 				Parameters: map[string]any{
 					"FunctionName": s.IsolateFunctionArn,
 					"Payload": map[string]any{
-						"action":       "isolate-approved",
+						"action":       contract.IsolationActionApproved,
 						"approvedBy.$": "$.approval.approvedBy",
 						"finding.$":    "$.finding",
 					},

@@ -55,6 +55,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/internal/cwlogs"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 	"github.com/fintech-resilience/fintech-resilience/internal/lambdabuild"
 )
 
@@ -62,16 +63,16 @@ import (
 const TypeToken = "fintech:security:IsolationResponder"
 
 // Function names (keys of Args.FunctionArchives and Outputs FunctionArns);
-// each is built from ./functions/<name>.
+// each is built from ./functions/<name> (functions/contract).
 const (
-	FunctionIsolate = "isolate"
-	FunctionRelease = "release"
+	FunctionIsolate = contract.FunctionIsolate
+	FunctionRelease = contract.FunctionRelease
 )
 
 // Defaults.
 const (
-	DefaultSeverityThreshold    = 7.0
-	DefaultImmediateSeverity    = 9.0
+	DefaultSeverityThreshold    = contract.IsolationDefaultSeverityThreshold
+	DefaultImmediateSeverity    = contract.IsolationDefaultImmediateSeverity
 	DefaultApprovalTimeoutHours = 4
 	DefaultLogRetentionDays     = 365
 	DefaultReservedConcurrency  = 5
@@ -133,7 +134,7 @@ type Args struct {
 	// accounts whose concurrency quota cannot spare a reservation).
 	ReservedConcurrency int
 	// FunctionArchives, when set, are prebuilt packages by function name
-	// ("isolate", "release"): the component then builds nothing. Useful in
+	// (FunctionIsolate, FunctionRelease): the component then builds nothing. Useful in
 	// tests and for pipelines that build the zips in an earlier step (with
 	// internal/lambdabuild, so the hashes match a local build).
 	FunctionArchives map[string]lambdabuild.Artifact
@@ -804,27 +805,27 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 	}
 	env := map[string]pulumi.StringMap{
 		FunctionIsolate: {
-			"STATE_TABLE":                b.r.Table.Name,
-			"QUARANTINE_NACLS":           b.quarantineIDs,
-			"BLAST_RADIUS_SUBNETS":       b.blastRadiusIDs,
-			"ACCOUNT_ID":                 pulumi.String(b.args.AccountID),
-			"SEVERITY_THRESHOLD":         pulumi.String(formatFloat(b.args.SeverityThreshold)),
-			"FINDING_TYPE_PREFIXES":      pulumi.String(strings.Join(b.args.FindingTypePrefixes, ",")),
-			"IMMEDIATE_SEVERITY":         pulumi.String(formatFloat(b.args.ImmediateSeverity)),
-			"APPROVAL_STATE_MACHINE_ARN": pulumi.String(b.n.stateMachineArn),
-			"TOPIC_ARN":                  b.topic.Arn,
-			"EVIDENCE_LOG_GROUP":         b.evidence.Name,
-			"AURORA_CLUSTER_IDS":         clusters,
+			contract.IsolationEnvStateTable:              b.r.Table.Name,
+			contract.IsolationEnvQuarantineNACLs:         b.quarantineIDs,
+			contract.IsolationEnvBlastRadiusSubnets:      b.blastRadiusIDs,
+			contract.IsolationEnvAccountID:               pulumi.String(b.args.AccountID),
+			contract.IsolationEnvSeverityThreshold:       pulumi.String(formatFloat(b.args.SeverityThreshold)),
+			contract.IsolationEnvFindingTypePrefixes:     pulumi.String(strings.Join(b.args.FindingTypePrefixes, ",")),
+			contract.IsolationEnvImmediateSeverity:       pulumi.String(formatFloat(b.args.ImmediateSeverity)),
+			contract.IsolationEnvApprovalStateMachineArn: pulumi.String(b.n.stateMachineArn),
+			contract.IsolationEnvTopicArn:                b.topic.Arn,
+			contract.IsolationEnvEvidenceLogGroup:        b.evidence.Name,
+			contract.IsolationEnvAuroraClusterIDs:        clusters,
 			// Rehearsals with GuardDuty sample findings notify but do not
 			// isolate (docs/runbooks/isolation.md).
-			"ACT_ON_SAMPLE_FINDINGS": pulumi.String("false"),
-			"RELEASE_FUNCTION_NAME":  pulumi.String(b.n.fn[FunctionRelease]),
+			contract.IsolationEnvActOnSampleFindings: pulumi.String(strconv.FormatBool(contract.IsolationDefaultActOnSampleFindings)),
+			contract.IsolationEnvReleaseFunctionName: pulumi.String(b.n.fn[FunctionRelease]),
 		},
 		FunctionRelease: {
-			"STATE_TABLE":        b.r.Table.Name,
-			"TOPIC_ARN":          b.topic.Arn,
-			"EVIDENCE_LOG_GROUP": b.evidence.Name,
-			"ACCOUNT_ID":         pulumi.String(b.args.AccountID),
+			contract.IsolationEnvStateTable:       b.r.Table.Name,
+			contract.IsolationEnvTopicArn:         b.topic.Arn,
+			contract.IsolationEnvEvidenceLogGroup: b.evidence.Name,
+			contract.IsolationEnvAccountID:        pulumi.String(b.args.AccountID),
 		},
 	}
 	descriptions := map[string]string{
@@ -949,7 +950,7 @@ func (b *builder) rule(pattern string) error {
 	}
 	if _, err := cloudwatch.NewEventTarget(b.ctx, b.child("findings-isolate"), &cloudwatch.EventTargetArgs{
 		Rule:     rule.Name,
-		TargetId: pulumi.String("isolate"),
+		TargetId: pulumi.String(FunctionIsolate),
 		Arn:      isolate.Arn,
 		RetryPolicy: cloudwatch.EventTargetRetryPolicyArgs{
 			MaximumEventAgeInSeconds: pulumi.Int(3600),
