@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
+	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -55,7 +56,7 @@ func TestApprovalMachineValidates(t *testing.T) {
 }
 
 func TestApprovalDefinitionPassesASLValidator(t *testing.T) {
-	validate := testkit.ASLValidator(t)
+	validate := sfntest.ASLValidator(t)
 
 	g, err := run(t, baseArgs(t))
 	require.NoError(t, err)
