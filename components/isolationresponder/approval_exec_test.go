@@ -80,7 +80,7 @@ func (w *approvalWorld) handle(r sfntest.Request) sfntest.Response {
 
 func runApproval(t *testing.T, h *sfntest.Harness, w *approvalWorld, name string) sfntest.Result {
 	t.Helper()
-	def, err := ApprovalDefinition(ApprovalSpec{Partition: "aws", Region: "ap-northeast-1", TopicArn: approvalTopic, IsolateFunctionArn: isolateFunction, TimeoutSeconds: approvalTimeout})
+	def, err := ApprovalDefinition(ApprovalSpec{Region: "ap-northeast-1", TopicArn: approvalTopic, IsolateFunctionArn: isolateFunction, TimeoutSeconds: approvalTimeout})
 	require.NoError(t, err)
 	return h.Run(t, sfntest.Execution{Definition: def, Input: approvalFinding(name), Name: name, StateMachineArn: approvalMachineArn}, w.handle)
 }
@@ -151,7 +151,7 @@ func TestApprovalExecRejectedTimedOutOrWithoutApprover(t *testing.T) {
 func TestApprovalExecFaultInEveryTask(t *testing.T) {
 	h := sfntest.New(t)
 	var def map[string]any
-	raw, err := ApprovalDefinition(ApprovalSpec{Partition: "aws", Region: "ap-northeast-1", TopicArn: approvalTopic, IsolateFunctionArn: isolateFunction, TimeoutSeconds: approvalTimeout})
+	raw, err := ApprovalDefinition(ApprovalSpec{Region: "ap-northeast-1", TopicArn: approvalTopic, IsolateFunctionArn: isolateFunction, TimeoutSeconds: approvalTimeout})
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal([]byte(raw), &def))
 	var tasks []string

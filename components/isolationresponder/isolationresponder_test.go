@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -253,7 +255,7 @@ func TestIsolationResponder(t *testing.T) {
 	_, reserved := env["AWS_REGION"]
 	assert.False(t, reserved, "AWS_REGION is reserved; Lambda sets it")
 	relEnv := graph.Map(graph.Map(release.Inputs["environment"])["variables"])
-	assert.Equal(t, []string{"ACCOUNT_ID", "EVIDENCE_LOG_GROUP", "STATE_TABLE", "TOPIC_ARN"}, sortedKeys(relEnv))
+	assert.Equal(t, []string{"ACCOUNT_ID", "EVIDENCE_LOG_GROUP", "STATE_TABLE", "TOPIC_ARN"}, slices.Sorted(maps.Keys(relEnv)))
 
 	// EventBridge rule: this account and region, severity threshold, types.
 	rule := testkit.Named(t, g, tRule, "resp-findings")

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 )
 
 // State names of the workflow (tests and the runbook refer to them).

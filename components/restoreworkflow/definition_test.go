@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 )
 
 func definition(t *testing.T, mutate func(p *DefinitionParams)) *asl.StateMachine {

@@ -8,8 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 )
 
 // TaskAction returns the IAM action Step Functions authorizes with the

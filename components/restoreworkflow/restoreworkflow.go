@@ -49,12 +49,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 )
 
 // TypeToken is the component's Pulumi type.

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"

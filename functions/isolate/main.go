@@ -12,13 +12,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	iso, err := setup(context.Background(), logger)
-	lambda.Start(isolation.Handler(logger, "isolate", iso, err))
+	lambda.Start(isolation.Handler(logger, contract.FunctionIsolate, iso, err))
 }
 
 func setup(ctx context.Context, logger *slog.Logger) (*isolation.Isolator, error) {

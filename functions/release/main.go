@@ -18,13 +18,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	rel, err := setup(context.Background(), logger)
-	lambda.Start(isolation.Handler(logger, "release", rel, err))
+	lambda.Start(isolation.Handler(logger, contract.FunctionRelease, rel, err))
 }
 
 func setup(ctx context.Context, logger *slog.Logger) (*isolation.Releaser, error) {

@@ -156,13 +156,14 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// New finds node and the pinned interpreter; it skips the test when they are
-// not installed, unless CI=true.
-func New(t testing.TB) *Harness {
+// nodeTool returns the module root and node, with the pinned Node tool
+// tools/<dir>/node_modules/<file> (of the package name) installed; it skips
+// the test when they are not, unless CI=true, where it fails.
+func nodeTool(t testing.TB, dir, name, file string) (root, node string) {
 	t.Helper()
 	unavailable := func(format string, a ...any) {
 		t.Helper()
-		msg := fmt.Sprintf(format, a...) + ": run npm ci --prefix tools/sfn"
+		msg := fmt.Sprintf(format, a...) + ": run npm ci --prefix tools/" + dir
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
@@ -172,13 +173,21 @@ func New(t testing.TB) *Harness {
 	if err != nil {
 		t.Fatalf("module root: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "tools", "sfn", "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
-		unavailable("aws-local-stepfunctions is not installed (%v)", err)
+	if _, err := os.Stat(filepath.Join(root, "tools", dir, "node_modules", file)); err != nil {
+		unavailable("%s is not installed (%v)", name, err)
 	}
-	node, err := exec.LookPath("node")
+	node, err = exec.LookPath("node")
 	if err != nil {
 		unavailable("node is not installed (%v)", err)
 	}
+	return root, node
+}
+
+// New finds node and the pinned interpreter; it skips the test when they are
+// not installed, unless CI=true.
+func New(t testing.TB) *Harness {
+	t.Helper()
+	root, node := nodeTool(t, "sfn", "aws-local-stepfunctions", filepath.Join("aws-local-stepfunctions", "package.json"))
 	h := &Harness{root: root, node: node, models: map[string]*Model{}}
 	for svc := range modelFiles {
 		m, err := loadModel(root, svc)

@@ -9,30 +9,33 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
-// Environment variable names.
+// Environment variable names (functions/contract, shared with
+// components/isolationresponder, which sets them).
 const (
-	EnvStateTable          = "STATE_TABLE"
-	EnvQuarantineNACLs     = "QUARANTINE_NACLS"
-	EnvBlastRadiusSubnets  = "BLAST_RADIUS_SUBNETS"
-	EnvAccountID           = "ACCOUNT_ID"
-	EnvRegion              = "AWS_REGION"
-	EnvSeverityThreshold   = "SEVERITY_THRESHOLD"
-	EnvFindingTypePrefixes = "FINDING_TYPE_PREFIXES"
-	EnvImmediateSeverity   = "IMMEDIATE_SEVERITY"
-	EnvApprovalSMArn       = "APPROVAL_STATE_MACHINE_ARN"
-	EnvTopicArn            = "TOPIC_ARN"
-	EnvEvidenceLogGroup    = "EVIDENCE_LOG_GROUP"
-	EnvAuroraClusterIDs    = "AURORA_CLUSTER_IDS"
-	EnvActOnSamples        = "ACT_ON_SAMPLE_FINDINGS"
-	EnvReleaseFunction     = "RELEASE_FUNCTION_NAME"
+	EnvStateTable          = contract.IsolationEnvStateTable
+	EnvQuarantineNACLs     = contract.IsolationEnvQuarantineNACLs
+	EnvBlastRadiusSubnets  = contract.IsolationEnvBlastRadiusSubnets
+	EnvAccountID           = contract.IsolationEnvAccountID
+	EnvRegion              = contract.RuntimeEnvRegion
+	EnvSeverityThreshold   = contract.IsolationEnvSeverityThreshold
+	EnvFindingTypePrefixes = contract.IsolationEnvFindingTypePrefixes
+	EnvImmediateSeverity   = contract.IsolationEnvImmediateSeverity
+	EnvApprovalSMArn       = contract.IsolationEnvApprovalStateMachineArn
+	EnvTopicArn            = contract.IsolationEnvTopicArn
+	EnvEvidenceLogGroup    = contract.IsolationEnvEvidenceLogGroup
+	EnvAuroraClusterIDs    = contract.IsolationEnvAuroraClusterIDs
+	EnvActOnSamples        = contract.IsolationEnvActOnSampleFindings
+	EnvReleaseFunction     = contract.IsolationEnvReleaseFunctionName
 )
 
-// Defaults.
+// Defaults of an empty variable (functions/contract).
 const (
-	DefaultSeverityThreshold = 7.0
-	DefaultImmediateSeverity = 9.0
+	DefaultSeverityThreshold = contract.IsolationDefaultSeverityThreshold
+	DefaultImmediateSeverity = contract.IsolationDefaultImmediateSeverity
 )
 
 var (
@@ -141,6 +144,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("%s is required when %s (%g) is above %s (%g)",
 			EnvApprovalSMArn, EnvImmediateSeverity, c.ImmediateSeverity, EnvSeverityThreshold, c.SeverityThreshold))
 	}
+	c.ActOnSampleFindings = contract.IsolationDefaultActOnSampleFindings
 	if v := get(EnvActOnSamples); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

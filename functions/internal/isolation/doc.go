@@ -31,6 +31,10 @@
 //
 // # Environment of functions/isolate
 //
+// The names and defaults are declared once in functions/contract, which components/isolationresponder
+// uses to set them; functions/contract's tests feed the component's rendered environment to LoadConfig
+// and LoadReleaseConfig.
+//
 //	STATE_TABLE                 DynamoDB table (hash key subnetId, GSI "incident" on incidentId). Required.
 //	QUARANTINE_NACLS            JSON {"vpc-...": "acl-..."}: quarantine network ACL per VPC. Required, non-empty.
 //	BLAST_RADIUS_SUBNETS        JSON {"vpc-...": ["subnet-...", ...]}: isolated when a finding names no

@@ -8,14 +8,17 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // ErrInvalidEvent marks an event the function refuses: malformed, not a GuardDuty finding, or from
 // another account or region. Nothing is changed for such an event.
 var ErrInvalidEvent = errors.New("invalid event")
 
-// ActionIsolateApproved is the action of the approval state machine's continuation.
-const ActionIsolateApproved = "isolate-approved"
+// ActionIsolateApproved is the action of the approval state machine's continuation
+// (functions/contract, shared with the state machine of components/isolationresponder).
+const ActionIsolateApproved = contract.IsolationActionApproved
 
 var incidentRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,127}$`)
 

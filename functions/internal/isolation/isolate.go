@@ -71,8 +71,8 @@ func NewIsolator(cfg Config, d Deps) (*Isolator, error) {
 		dep{"Store", d.Store == nil},
 		dep{"Notifier", d.Notifier == nil},
 		dep{"Timeline", d.Timeline == nil},
-		dep{"RDS (AURORA_CLUSTER_IDS is set)", d.RDS == nil && len(cfg.AuroraClusterIDs) > 0},
-		dep{"Approvals (IMMEDIATE_SEVERITY is above SEVERITY_THRESHOLD)", d.Approvals == nil && cfg.ImmediateSeverity > cfg.SeverityThreshold},
+		dep{"RDS (" + EnvAuroraClusterIDs + " is set)", d.RDS == nil && len(cfg.AuroraClusterIDs) > 0},
+		dep{"Approvals (" + EnvImmediateSeverity + " is above " + EnvSeverityThreshold + ")", d.Approvals == nil && cfg.ImmediateSeverity > cfg.SeverityThreshold},
 	); err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (i *Isolator) Handle(ctx context.Context, raw []byte) (Result, error) {
 	targets, skipped, from, warnings := i.targets(ctx, f)
 	res.ResolvedFrom, res.Skipped, res.Warnings = from, skipped, warnings
 	if len(targets) == 0 {
-		res.Status, res.Reason = StatusIgnored, "the finding maps to no subnet of a VPC listed in QUARANTINE_NACLS"
+		res.Status, res.Reason = StatusIgnored, noQuarantinedSubnet
 		log.Warn("nothing to isolate", "skipped", skipped)
 		return res, i.report(ctx, f, &res, true)
 	}
@@ -239,30 +239,65 @@ func (i *Isolator) requestApproval(ctx context.Context, f Finding, targets []tar
 // isolate runs the three counted round trips (describe, claim, replace), then marks, evidence,
 // timeline and notification.
 func (i *Isolator) isolate(ctx context.Context, f Finding, targets []target, res Result) (Result, error) {
-	ids := make([]string, len(targets))
-	for k, t := range targets {
-		ids[k] = t.SubnetID
-	}
 	// Round trip 1: every subnet's current association, in one call.
-	var assocs map[string]Association
-	err := i.d.Retry.Do(ctx, "describe network ACL associations", func(ctx context.Context) error {
-		a, err := i.d.EC2.DescribeAssociations(ctx, ids)
-		assocs = a
-		return err
-	})
+	assocs, err := i.describeAssociations(ctx, targets)
 	if err != nil {
 		for _, t := range targets {
 			res.Subnets = append(res.Subnets, SubnetResult{SubnetID: t.SubnetID, VpcID: t.VpcID, Outcome: OutcomeFailed, Error: err.Error()})
 		}
 		return i.finish(ctx, f, res, 0)
 	}
-
-	type job struct {
-		idx   int
-		assoc Association
-		qacl  string
+	jobs := i.planSwaps(targets, assocs, &res)
+	if len(res.Subnets) == 0 {
+		res.Status, res.Reason = StatusIgnored, noQuarantinedSubnet
+		return res, i.report(ctx, f, &res, true)
 	}
-	var jobs []job
+
+	// Round trips 2 and 3, per subnet and concurrently: record the previous association durably
+	// (conditional write), then swap to the quarantine NACL.
+	now := i.d.Now().UTC()
+	attempt := i.d.NewAttemptID()
+	res.Warnings = append(res.Warnings, i.swapAll(ctx, &res, jobs, now, attempt)...)
+
+	isolated := countIsolated(res.Subnets)
+	// After the counted trips, concurrently: mark the records ISOLATED, and capture evidence.
+	warnings, ev := i.markIsolatedAndCaptureEvidence(ctx, f, res, attempt, i.needsEvidence(ctx, res, isolated))
+	res.Warnings = append(res.Warnings, warnings...)
+	res.Evidence = ev
+	return i.finish(ctx, f, res, isolated)
+}
+
+// noQuarantinedSubnet is the reason for ignoring a finding none of whose subnets can be quarantined.
+const noQuarantinedSubnet = "the finding maps to no subnet of a VPC listed in " + EnvQuarantineNACLs
+
+// describeAssociations returns every target subnet's current network ACL association, by subnet id.
+func (i *Isolator) describeAssociations(ctx context.Context, targets []target) (map[string]Association, error) {
+	ids := make([]string, len(targets))
+	for k, t := range targets {
+		ids[k] = t.SubnetID
+	}
+	var assocs map[string]Association
+	err := i.d.Retry.Do(ctx, "describe network ACL associations", func(ctx context.Context) error {
+		a, err := i.d.EC2.DescribeAssociations(ctx, ids)
+		assocs = a
+		return err
+	})
+	return assocs, err
+}
+
+// swapJob is one subnet to move: the index of its result, its current association and the quarantine
+// network ACL of its VPC.
+type swapJob struct {
+	idx   int
+	assoc Association
+	qacl  string
+}
+
+// planSwaps sorts the targets: a subnet without an association fails, one of a VPC without a quarantine
+// network ACL is skipped, one already on it is already isolated; the others get a result (with the
+// previous association) and a swap job.
+func (i *Isolator) planSwaps(targets []target, assocs map[string]Association, res *Result) []swapJob {
+	var jobs []swapJob
 	for _, t := range targets {
 		a, ok := assocs[t.SubnetID]
 		if !ok {
@@ -287,17 +322,13 @@ func (i *Isolator) isolate(ctx context.Context, f Finding, targets []target, res
 		}
 		r.PreviousNaclID, r.PreviousAssociationID = a.NaclID, a.AssociationID
 		res.Subnets = append(res.Subnets, r)
-		jobs = append(jobs, job{idx: len(res.Subnets) - 1, assoc: a, qacl: qacl})
+		jobs = append(jobs, swapJob{idx: len(res.Subnets) - 1, assoc: a, qacl: qacl})
 	}
-	if len(res.Subnets) == 0 {
-		res.Status, res.Reason = StatusIgnored, "the finding maps to no subnet of a VPC listed in QUARANTINE_NACLS"
-		return res, i.report(ctx, f, &res, true)
-	}
+	return jobs
+}
 
-	// Round trips 2 and 3, per subnet and concurrently: record the previous association durably
-	// (conditional write), then swap to the quarantine NACL.
-	now := i.d.Now().UTC()
-	attempt := i.d.NewAttemptID()
+// swapAll runs every swap concurrently and returns their warnings, in the order they came.
+func (i *Isolator) swapAll(ctx context.Context, res *Result, jobs []swapJob, now time.Time, attempt string) []string {
 	var (
 		mu       sync.Mutex
 		warnings []string
@@ -307,64 +338,92 @@ func (i *Isolator) isolate(ctx context.Context, f Finding, targets []target, res
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &res.Subnets[j.idx] // each goroutine owns one element
-			rec := Record{
-				SubnetID: r.SubnetID, VpcID: r.VpcID, IncidentID: res.IncidentID,
-				PreviousNaclID: j.assoc.NaclID, PreviousAssociationID: j.assoc.AssociationID,
-				QuarantineNaclID: j.qacl, State: StateIsolating, UpdatedAt: now.Format(time.RFC3339),
-				FindingType: res.FindingType, Severity: res.Severity, Attempt: attempt, ApprovedBy: res.ApprovedBy,
+			if w := i.swap(ctx, res, j, now, attempt); w != "" {
+				mu.Lock()
+				warnings = append(warnings, w)
+				mu.Unlock()
 			}
-			err := i.d.Retry.Do(ctx, "record subnet "+r.SubnetID, func(ctx context.Context) error {
-				return i.d.Store.Claim(ctx, rec, now.Add(-i.d.ClaimTTL))
-			})
-			if err != nil {
-				var conflict *ClaimConflictError
-				if errors.As(err, &conflict) {
-					r.Outcome, r.HeldBy = OutcomeAlreadyIsolated, conflict.IncidentID
-					return
-				}
-				r.Outcome, r.Error = OutcomeFailed, "recording the previous association failed, subnet not touched: "+err.Error()
-				return
-			}
-			var newID string
-			err = i.d.Retry.Do(ctx, "replace network ACL association of "+r.SubnetID, func(ctx context.Context) error {
-				id, err := i.d.EC2.ReplaceAssociation(ctx, j.assoc.AssociationID, j.qacl)
-				newID = id
-				return err
-			})
-			if err != nil {
-				r.Outcome, r.Error = OutcomeFailed, err.Error()
-				// Let a retry of the event take the claim over; the record keeps the previous association.
-				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				defer cancel()
-				if aerr := i.d.Store.Abandon(actx, r.SubnetID, res.IncidentID, attempt, i.d.Now().UTC()); aerr != nil {
-					mu.Lock()
-					warnings = append(warnings, fmt.Sprintf("subnet %s: could not flag the failed claim as abandoned (%v); a retry can take it over after %s", r.SubnetID, aerr, i.d.ClaimTTL))
-					mu.Unlock()
-				}
-				return
-			}
-			r.Outcome, r.NewAssociationID = OutcomeIsolated, newID
 		}()
 	}
 	wg.Wait()
-	res.Warnings = append(res.Warnings, warnings...)
+	return warnings
+}
 
+// swap records the subnet's previous association durably (a claim), then moves the subnet onto the
+// quarantine network ACL, setting the outcome in its result. It returns a warning when a failed swap's
+// claim could not be flagged as abandoned.
+func (i *Isolator) swap(ctx context.Context, res *Result, j swapJob, now time.Time, attempt string) string {
+	r := &res.Subnets[j.idx] // each goroutine owns one element
+	rec := Record{
+		SubnetID: r.SubnetID, VpcID: r.VpcID, IncidentID: res.IncidentID,
+		PreviousNaclID: j.assoc.NaclID, PreviousAssociationID: j.assoc.AssociationID,
+		QuarantineNaclID: j.qacl, State: StateIsolating, UpdatedAt: now.Format(time.RFC3339),
+		FindingType: res.FindingType, Severity: res.Severity, Attempt: attempt, ApprovedBy: res.ApprovedBy,
+	}
+	err := i.d.Retry.Do(ctx, "record subnet "+r.SubnetID, func(ctx context.Context) error {
+		return i.d.Store.Claim(ctx, rec, now.Add(-i.d.ClaimTTL))
+	})
+	if err != nil {
+		var conflict *ClaimConflictError
+		if errors.As(err, &conflict) {
+			r.Outcome, r.HeldBy = OutcomeAlreadyIsolated, conflict.IncidentID
+			return ""
+		}
+		r.Outcome, r.Error = OutcomeFailed, "recording the previous association failed, subnet not touched: "+err.Error()
+		return ""
+	}
+	var newID string
+	err = i.d.Retry.Do(ctx, "replace network ACL association of "+r.SubnetID, func(ctx context.Context) error {
+		id, err := i.d.EC2.ReplaceAssociation(ctx, j.assoc.AssociationID, j.qacl)
+		newID = id
+		return err
+	})
+	if err != nil {
+		r.Outcome, r.Error = OutcomeFailed, err.Error()
+		// Let a retry of the event take the claim over; the record keeps the previous association.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if aerr := i.d.Store.Abandon(actx, r.SubnetID, res.IncidentID, attempt, i.d.Now().UTC()); aerr != nil {
+			return fmt.Sprintf("subnet %s: could not flag the failed claim as abandoned (%v); a retry can take it over after %s", r.SubnetID, aerr, i.d.ClaimTTL)
+		}
+		return ""
+	}
+	r.Outcome, r.NewAssociationID = OutcomeIsolated, newID
+	return ""
+}
+
+func countIsolated(rs []SubnetResult) int {
 	isolated := 0
-	for _, r := range res.Subnets {
+	for _, r := range rs {
 		if r.Outcome == OutcomeIsolated {
 			isolated++
 		}
 	}
-	// After the counted trips, concurrently: mark the records ISOLATED, and capture evidence.
-	evidence := isolated > 0
-	if !evidence && !hasFailed(res.Subnets) {
-		// Everything was already isolated. A new incident (not a repeat of this one) still gets
-		// evidence and a notification; a repeated or updated finding changes nothing.
-		evidence = !i.incidentKnown(ctx, res.IncidentID)
+	return isolated
+}
+
+// needsEvidence reports whether to capture evidence: something was isolated, or everything was already
+// isolated and the incident is new.
+func (i *Isolator) needsEvidence(ctx context.Context, res Result, isolated int) bool {
+	if isolated > 0 {
+		return true
 	}
-	wg = sync.WaitGroup{}
-	warnings = nil
+	if hasFailed(res.Subnets) {
+		return false
+	}
+	// Everything was already isolated. A new incident (not a repeat of this one) still gets
+	// evidence and a notification; a repeated or updated finding changes nothing.
+	return !i.incidentKnown(ctx, res.IncidentID)
+}
+
+// markIsolatedAndCaptureEvidence marks the records of the isolated subnets ISOLATED and, when evidence
+// is set, captures evidence, all concurrently. It returns the warnings, sorted, and the evidence.
+func (i *Isolator) markIsolatedAndCaptureEvidence(ctx context.Context, f Finding, res Result, attempt string, evidence bool) ([]string, []Evidence) {
+	var (
+		mu       sync.Mutex
+		warnings []string
+		wg       sync.WaitGroup
+	)
 	for k := range res.Subnets {
 		r := res.Subnets[k]
 		if r.Outcome != OutcomeIsolated {
@@ -393,9 +452,7 @@ func (i *Isolator) isolate(ctx context.Context, f Finding, targets []target, res
 	}
 	wg.Wait()
 	sort.Strings(warnings)
-	res.Warnings = append(res.Warnings, warnings...)
-	res.Evidence = ev
-	return i.finish(ctx, f, res, isolated)
+	return warnings, ev
 }
 
 // incidentKnown reports whether the incident already holds records (a repeated finding).

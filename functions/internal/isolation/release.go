@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // ErrInvalidRequest marks a release request that is refused.
@@ -69,7 +71,7 @@ type Releaser struct {
 
 // NewReleaser checks that every collaborator is present.
 func NewReleaser(cfg ReleaseConfig, d ReleaseDeps) (*Releaser, error) {
-	if err := missingDeps("release",
+	if err := missingDeps(contract.FunctionRelease,
 		dep{"EC2", d.EC2 == nil},
 		dep{"Store", d.Store == nil},
 		dep{"Notifier", d.Notifier == nil},

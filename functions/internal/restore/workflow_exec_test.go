@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	rw "github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
-	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow/asl"
 	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 )
 

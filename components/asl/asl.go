@@ -1,6 +1,8 @@
 // Package asl holds Go types for the subset of the Amazon States Language
-// (ASL) the restore workflow uses, a deterministic JSON encoding of them and
-// the structural checks (Validate, Reachable) its tests rely on.
+// (ASL) the components' state machines use (the restore workflow, the
+// isolation approval), a deterministic JSON encoding of them and the
+// structural checks (Validate, Reachable) their tests rely on. It is a
+// library shared by components, not a component.
 //
 // A definition is built as Go values and marshalled; nobody edits the JSON.
 // Marshal emits states in the order encoding/json gives maps (sorted by
@@ -62,19 +64,32 @@ type Task struct {
 	Catch            []Catcher      `json:"Catch,omitempty"`
 	Next             string         `json:"Next,omitempty"`
 	End              bool           `json:"End,omitempty"`
+	// DiscardResult writes "ResultPath": null: the task's result is
+	// dropped and its output is its input. ResultPath must then be empty.
+	DiscardResult bool `json:"-"`
+	// Uncaught marks a task whose failure is meant to fail the execution
+	// with the task's own error (the last notification of a failure path,
+	// with nowhere left to go): Validate then accepts it without a Catch,
+	// and rejects a Catch on it. Every other task must catch.
+	Uncaught bool `json:"-"`
 }
 
-// ChoiceRule is one branch of a Choice. Exactly one comparison is set.
+// ChoiceRule is one branch of a Choice. Either exactly one comparison of
+// Variable is set, or And lists rules that must all match (the rule then
+// has no Variable or comparison of its own). Only the rules of a Choice
+// have a Next; the rules inside And have none.
 type ChoiceRule struct {
-	Variable      string   `json:"Variable"`
-	StringEquals  *string  `json:"StringEquals,omitempty"`
-	StringMatches *string  `json:"StringMatches,omitempty"`
-	NumericEquals *float64 `json:"NumericEquals,omitempty"`
+	Variable      string       `json:"Variable,omitempty"`
+	And           []ChoiceRule `json:"And,omitempty"`
+	StringEquals  *string      `json:"StringEquals,omitempty"`
+	StringMatches *string      `json:"StringMatches,omitempty"`
+	NumericEquals *float64     `json:"NumericEquals,omitempty"`
 	// NumericGreaterThanEquals is true when the variable is a number >= the value.
 	NumericGreaterThanEquals *float64 `json:"NumericGreaterThanEquals,omitempty"`
 	BooleanEquals            *bool    `json:"BooleanEquals,omitempty"`
 	IsPresent                *bool    `json:"IsPresent,omitempty"`
-	Next                     string   `json:"Next"`
+	IsString                 *bool    `json:"IsString,omitempty"`
+	Next                     string   `json:"Next,omitempty"`
 }
 
 // Choice branches on the state's data.
@@ -197,7 +212,17 @@ type (
 )
 
 // MarshalJSON implements json.Marshaler.
-func (t *Task) MarshalJSON() ([]byte, error) { return typed(t.Type(), (*taskFields)(t)) }
+func (t *Task) MarshalJSON() ([]byte, error) {
+	if t.DiscardResult {
+		// The outer ResultPath hides the embedded one and, with no
+		// omitempty, encodes as null.
+		return typed(t.Type(), struct {
+			*taskFields
+			ResultPath *string `json:"ResultPath"`
+		}{taskFields: (*taskFields)(t)})
+	}
+	return typed(t.Type(), (*taskFields)(t))
+}
 
 // MarshalJSON implements json.Marshaler.
 func (c *Choice) MarshalJSON() ([]byte, error) { return typed(c.Type(), (*choiceFields)(c)) }
@@ -268,8 +293,9 @@ func ReachableFrom(sm *StateMachine, start string, avoid map[string]bool) map[st
 
 // Validate checks the structure: StartAt and every Next, Default, Choice
 // and Catch target exist; Task, Pass and Wait have exactly one of Next and
-// End; every Task has a Retry and a Catch; Wait has exactly one of Seconds
-// and SecondsPath; every Choice rule has exactly one comparison; every
+// End; every Task has a Retry and a Catch (unless marked Uncaught); Wait has
+// exactly one of Seconds and SecondsPath; every Choice rule has a Next and
+// exactly one comparison (or an And of such rules, without Next); every
 // state is reachable. All problems are reported together.
 func Validate(sm *StateMachine) error {
 	if sm == nil {
@@ -309,8 +335,14 @@ func Validate(sm *StateMachine) error {
 			if len(s.Retry) == 0 {
 				add("state %q: Task has no Retry", name)
 			}
-			if len(s.Catch) == 0 {
+			switch {
+			case s.Uncaught && len(s.Catch) > 0:
+				add("state %q: Task is marked Uncaught but has a Catch", name)
+			case !s.Uncaught && len(s.Catch) == 0:
 				add("state %q: Task has no Catch", name)
+			}
+			if s.DiscardResult && s.ResultPath != "" {
+				add("state %q: Task has both DiscardResult and ResultPath %q", name, s.ResultPath)
 			}
 			for i, r := range s.Retry {
 				if len(r.ErrorEquals) == 0 {
@@ -340,12 +372,11 @@ func Validate(sm *StateMachine) error {
 				add("state %q: Choice has no Choices", name)
 			}
 			for i, r := range s.Choices {
-				if r.Variable == "" {
-					add("state %q: choice #%d has no Variable", name, i+1)
+				label := fmt.Sprintf("choice #%d", i+1)
+				if r.Next == "" {
+					add("state %q: %s has no Next", name, label)
 				}
-				if n := r.comparisons(); n != 1 {
-					add("state %q: choice #%d has %d comparisons, want exactly 1", name, i+1, n)
-				}
+				checkRule(add, name, label, r)
 			}
 		case *Fail:
 			if s.Error != "" && s.ErrorPath != "" {
@@ -386,9 +417,33 @@ func nextOrEnd(add func(string, ...any), name, next string, end bool) {
 	}
 }
 
+// checkRule checks one choice rule: an And of nested rules (each with a
+// Variable, one comparison and no Next) or one comparison of a Variable.
+func checkRule(add func(string, ...any), state, label string, r ChoiceRule) {
+	if len(r.And) > 0 {
+		if r.Variable != "" || r.comparisons() != 0 {
+			add("state %q: %s combines And with a Variable or comparison of its own", state, label)
+		}
+		for j, sub := range r.And {
+			subLabel := fmt.Sprintf("%s And #%d", label, j+1)
+			if sub.Next != "" {
+				add("state %q: %s has a Next (only the rules of a Choice do)", state, subLabel)
+			}
+			checkRule(add, state, subLabel, sub)
+		}
+		return
+	}
+	if r.Variable == "" {
+		add("state %q: %s has no Variable", state, label)
+	}
+	if n := r.comparisons(); n != 1 {
+		add("state %q: %s has %d comparisons, want exactly 1", state, label, n)
+	}
+}
+
 func (r ChoiceRule) comparisons() int {
 	n := 0
-	for _, set := range []bool{r.StringEquals != nil, r.StringMatches != nil, r.NumericEquals != nil, r.NumericGreaterThanEquals != nil, r.BooleanEquals != nil, r.IsPresent != nil} {
+	for _, set := range []bool{r.StringEquals != nil, r.StringMatches != nil, r.NumericEquals != nil, r.NumericGreaterThanEquals != nil, r.BooleanEquals != nil, r.IsPresent != nil, r.IsString != nil} {
 		if set {
 			n++
 		}

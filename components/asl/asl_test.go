@@ -115,3 +115,71 @@ func TestValidateFindsEveryProblem(t *testing.T) {
 	require.Error(t, Validate(nil))
 	require.ErrorContains(t, Validate(&StateMachine{StartAt: "x"}), "no states")
 }
+
+// approvalLike uses what the isolation approval machine needs beyond
+// sample(): an And of choice rules, IsString, a discarded result and an
+// uncaught last notification.
+func approvalLike() *StateMachine {
+	return &StateMachine{
+		StartAt: "Check",
+		States: map[string]State{
+			"Check": &Choice{Choices: []ChoiceRule{{
+				And: []ChoiceRule{
+					{Variable: "$.who", IsPresent: Bool(true)},
+					{Variable: "$.who", IsString: Bool(true)},
+				},
+				Next: "Done",
+			}}, Default: "Notify"},
+			"Notify": &Task{Resource: "arn:aws:states:::sns:publish", DiscardResult: true, Retry: retry(), Uncaught: true, Next: "Failed"},
+			"Failed": &Fail{Error: "Boom"},
+			"Done":   &Succeed{},
+		},
+	}
+}
+
+func TestAndIsStringDiscardResultAndUncaught(t *testing.T) {
+	out, err := Marshal(approvalLike())
+	require.NoError(t, err)
+	var doc struct{ States map[string]map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, []any{map[string]any{
+		"And": []any{
+			map[string]any{"Variable": "$.who", "IsPresent": true},
+			map[string]any{"Variable": "$.who", "IsString": true},
+		},
+		"Next": "Done",
+	}}, doc.States["Check"]["Choices"])
+	notify := doc.States["Notify"]
+	rp, present := notify["ResultPath"]
+	assert.True(t, present, "ResultPath is written")
+	assert.Nil(t, rp, "as null")
+	_, hasCatch := notify["Catch"]
+	assert.False(t, hasCatch)
+	for _, internal := range []string{"DiscardResult", "Uncaught"} {
+		assert.NotContains(t, out, internal)
+	}
+
+	// Each guard turns red when broken.
+	cases := map[string]struct {
+		mutate func(sm *StateMachine)
+		want   string
+	}{
+		"uncaught with a catch":  {func(sm *StateMachine) { sm.States["Notify"].(*Task).Catch = catch() }, `state "Notify": Task is marked Uncaught but has a Catch`},
+		"catch dropped silently": {func(sm *StateMachine) { sm.States["Notify"].(*Task).Uncaught = false }, `state "Notify": Task has no Catch`},
+		"discard and a path":     {func(sm *StateMachine) { sm.States["Notify"].(*Task).ResultPath = "$.x" }, `both DiscardResult and ResultPath "$.x"`},
+		"and with a variable":    {func(sm *StateMachine) { sm.States["Check"].(*Choice).Choices[0].Variable = "$.who" }, "choice #1 combines And with a Variable"},
+		"nested next":            {func(sm *StateMachine) { sm.States["Check"].(*Choice).Choices[0].And[1].Next = "Done" }, "choice #1 And #2 has a Next"},
+		"nested two comparisons": {func(sm *StateMachine) {
+			sm.States["Check"].(*Choice).Choices[0].And[0].IsString = Bool(true)
+		}, "choice #1 And #1 has 2 comparisons"},
+		"nested no variable": {func(sm *StateMachine) { sm.States["Check"].(*Choice).Choices[0].And[0].Variable = "" }, "choice #1 And #1 has no Variable"},
+		"rule without next":  {func(sm *StateMachine) { sm.States["Check"].(*Choice).Choices[0].Next = "" }, "choice #1 has no Next"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			sm := approvalLike()
+			c.mutate(sm)
+			require.ErrorContains(t, Validate(sm), c.want)
+		})
+	}
+}
