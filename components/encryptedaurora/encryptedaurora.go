@@ -210,6 +210,10 @@ var logRetentionValues = map[int]bool{
 	2557: true, 2922: true, 3288: true, 3653: true,
 }
 
+// ValidLogRetention reports whether days is a retention CloudWatch Logs
+// accepts for the exported log groups (Args.LogRetentionDays).
+func ValidLogRetention(days int) bool { return logRetentionValues[days] }
+
 var monitoringIntervals = map[int]bool{0: true, 1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
 
 // reservedUsernames cannot be the master user.

@@ -195,6 +195,12 @@ func New(t testing.TB) *Harness {
 // .waitForTaskToken state of an execution sees the same token.
 func TaskToken(execName string) string { return "token-" + execName }
 
+// ExecutionStartTime is $$.Execution.StartTime of an execution started at
+// start, formatted as Step Functions gives it (UTC, milliseconds).
+func ExecutionStartTime(start time.Time) string {
+	return start.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
 // ExecutionArn is $$.Execution.Id.
 func ExecutionArn(stateMachineArn, name string) string {
 	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
@@ -237,7 +243,7 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 		"input":      e.Input,
 		"startTime":  e.Start.UTC().Format(time.RFC3339),
 		"context": map[string]any{
-			"Execution":    map[string]any{"Id": ExecutionArn(e.StateMachineArn, e.Name), "Name": e.Name},
+			"Execution":    map[string]any{"Id": ExecutionArn(e.StateMachineArn, e.Name), "Name": e.Name, "StartTime": ExecutionStartTime(e.Start)},
 			"StateMachine": map[string]any{"Id": e.StateMachineArn, "Name": smName},
 			"Task":         map[string]any{"Token": TaskToken(e.Name)},
 		},
@@ -334,8 +340,16 @@ func errorPrefix(service string, sdk bool) string {
 			return "SNS."
 		}
 	}
+	if name, ok := sdkErrorServices[service]; ok {
+		return name + "."
+	}
 	return SDKName(service) + "."
 }
+
+// sdkErrorServices are the error prefixes of aws-sdk integrations whose
+// Step Functions service name is not one word: the AWS SDK for Java 2.x
+// service name (CloudWatchLogs.ResourceAlreadyExistsException).
+var sdkErrorServices = map[string]string{"cloudwatch": "CloudWatch", "cloudwatchlogs": "CloudWatchLogs"}
 
 func (h *Harness) answerTask(msg taskMessage, handle Handler) (answer, Call, []string) {
 	var problems []string

@@ -145,7 +145,8 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 // the restore workflow's functions run in the isolated tier.
 func extraEndpoints(cfg *config.Config) []string {
 	if cfg.Role == config.RoleRestore {
-		return []string{"backup", "rds", "rds-data"}
+		// monitoring: restoremetrics puts the recovery objectives.
+		return []string{"backup", "monitoring", "rds", "rds-data"}
 	}
 	return nil
 }
@@ -513,6 +514,8 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
 		ParameterGroupName: restoredParamsName,
 		InterfaceEndpoints: &endpoints,
+		RPOTargetMinutes:   rc.RPOTargetMinutes, RTOTargetMinutes: rc.RTOTargetMinutes,
+		DatabaseLogRetentionDays: rc.DatabaseLogRetentionDays,
 	}, pulumi.DependsOn([]pulumi.Resource{restoredParams}))
 	if err != nil {
 		return err
