@@ -340,10 +340,16 @@ func errorPrefix(service string, sdk bool) string {
 			return "SNS."
 		}
 	}
+	return SDKErrorService(service) + "."
+}
+
+// SDKErrorService is the service part of an aws-sdk integration's error
+// names (Rds for rds: Rds.DbClusterNotFoundException).
+func SDKErrorService(service string) string {
 	if name, ok := sdkErrorServices[service]; ok {
-		return name + "."
+		return name
 	}
-	return SDKName(service) + "."
+	return SDKName(service)
 }
 
 // sdkErrorServices are the error prefixes of aws-sdk integrations whose
