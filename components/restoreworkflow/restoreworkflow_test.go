@@ -393,7 +393,10 @@ func TestRejectsBadArgs(t *testing.T) {
 		"archives": {func(a *Args) {
 			a.FunctionArchives = map[string]lambdabuild.Artifact{FunctionPick: {ZipPath: "x.zip", SHA256Base64: "h"}}
 		}, `FunctionArchives["restoreverify"]`},
-		"retention": {func(a *Args) { a.LogRetentionDays = 30 }, "LogRetentionDays 30"},
+		"retention":              {func(a *Args) { a.LogRetentionDays = 30 }, "LogRetentionDays 30"},
+		"rpo target":             {func(a *Args) { a.RPOTargetMinutes = 0 }, "RPOTargetMinutes 0 is outside 1 to 10080"},
+		"rto target":             {func(a *Args) { a.RTOTargetMinutes = 20000 }, "RTOTargetMinutes 20000 is outside 1 to 10080"},
+		"database log retention": {func(a *Args) { a.DatabaseLogRetentionDays = 700 }, "DatabaseLogRetentionDays 700 is not a CloudWatch Logs retention value"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
