@@ -19,6 +19,14 @@
 //     rejection or an approval timeout ends the execution as failed.
 //   - The cut-over (SSM parameter the application reads + ECS redeploy) is
 //     reachable only through the approval task (sns:publish.waitForTaskToken).
+//   - The restored cluster's log export groups exist before the restore
+//     job starts, encrypted with the logs key and kept as long as the
+//     workload's (DatabaseLogRetentionDays).
+//   - Recovery objectives are measured (objectives.go, ADR 0019): every
+//     execution puts its RPO and RTO (to verified, to cut-over) and every
+//     restore test its RPO and RTO through restoremetrics; five alarms
+//     against RPOTargetMinutes/RTOTargetMinutes notify the topic. A failure
+//     to measure is reported in the next notice and never stops a restore.
 //   - Least privilege: no IAM statement grants a "*" action or
 //     AdministratorAccess. The AWS Backup restore role has only the
 //     AWS-managed restore policy and use of the restore key; the state
@@ -166,7 +174,8 @@ type Args struct {
 	// (default ".").
 	ModuleRoot string
 	// FunctionArchives, when set, are prebuilt packages by function name
-	// (restorepick, restoreverify) instead of building with internal/lambdabuild.
+	// (restorepick, restoreverify, restoremetrics) instead of building with
+	// internal/lambdabuild.
 	FunctionArchives map[string]lambdabuild.Artifact
 }
 
