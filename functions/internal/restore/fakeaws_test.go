@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
@@ -590,6 +591,17 @@ func (b fakeBackup) DescribeRestoreJob(_ context.Context, in *backup.DescribeRes
 type fakeCloudWatch struct{ f *fakeAWS }
 
 func (c fakeCloudWatch) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+	// What the API requires (Namespace, MetricName; at most 1000 datapoints
+	// and 30 dimensions) and a StandardUnit it knows.
+	if aws.ToString(in.Namespace) == "" || len(in.MetricData) == 0 || len(in.MetricData) > 1000 {
+		c.f.problem("PutMetricData: namespace %q with %d datapoints", aws.ToString(in.Namespace), len(in.MetricData))
+	}
+	for _, d := range in.MetricData {
+		if aws.ToString(d.MetricName) == "" || d.Value == nil || len(d.Dimensions) > 30 ||
+			!slices.Contains(cwtypes.StandardUnit("").Values(), d.Unit) {
+			c.f.problem("PutMetricData: datum %q unit %q is not what the API takes", aws.ToString(d.MetricName), d.Unit)
+		}
+	}
 	c.f.metrics = append(c.f.metrics, in)
 	return &cloudwatch.PutMetricDataOutput{}, nil
 }
