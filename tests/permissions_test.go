@@ -56,7 +56,7 @@ func TestPermissionFlowsProven(t *testing.T) {
 	want := map[string]flows.Counts{
 		"bunker":   {RequiredAllowed: 10, ForbiddenDenied: 40, Unverifiable: 3},
 		"workload": {RequiredAllowed: 69, ForbiddenDenied: 20, Unverifiable: 30},
-		"restore":  {RequiredAllowed: 88, ForbiddenDenied: 20, Unverifiable: 12},
+		"restore":  {RequiredAllowed: 99, ForbiddenDenied: 21, Unverifiable: 12},
 	}
 	for _, stack := range []string{"bunker", "workload", "restore"} {
 		t.Run(stack, func(t *testing.T) {
@@ -76,14 +76,21 @@ func TestPermissionFlowsProven(t *testing.T) {
 	for _, f := range []string{
 		"restore-workflow-flow-task-sns-publish-topic-key", "isolation-flow-isolate-move-subnet",
 		"isolation-flow-release-move-subnet", "restore-workflow-flow-pass-restore-role",
+		// Recovery objectives and the restored cluster's log groups.
+		"restore-workflow-flow-restoremetrics-put-metrics", "restore-workflow-flow-restore-tests-invoke",
+		"restore-workflow-flow-task-logs-createloggroup", "restore-workflow-flow-task-logs-putretentionpolicy",
+		"restore-workflow-flow-parameter-group", "restore-workflow-flow-tag-restored-cluster",
 	} {
 		require.NotEmpty(t, byFlow[f], f)
 		for _, r := range byFlow[f] {
 			assert.Equal(t, flows.Allowed, r.Verdict, "%s %s: %s", f, r.Action, r.DecidedBy)
 		}
 	}
-	for _, r := range byFlow["restore-workflow-flow-no-pass-other-role"] {
-		assert.Equal(t, flows.Denied, r.Verdict, r.DecidedBy)
+	for _, f := range []string{"restore-workflow-flow-no-pass-other-role", "restore-workflow-flow-restoremetrics-no-other-namespace"} {
+		require.NotEmpty(t, byFlow[f], f)
+		for _, r := range byFlow[f] {
+			assert.Equal(t, flows.Denied, r.Verdict, "%s: %s", f, r.DecidedBy)
+		}
 	}
 }
 
@@ -160,6 +167,37 @@ func TestBreakingAPermission(t *testing.T) {
 			}
 		}
 		assert.Len(t, f, 2)
+	})
+
+	t.Run("log group statement dropped from the restore workflow role", func(t *testing.T) {
+		u := universe(t, "restore")
+		editPolicy(t, resource(t, u, "restore", "restore-workflow-role-policy"), "policy", withoutSid("RestoredClusterLogGroups"))
+		f := failures(t, sim, u, "restore")
+		for _, flow := range []string{"task-logs-createloggroup logs:CreateLogGroup", "task-logs-putretentionpolicy logs:PutRetentionPolicy"} {
+			r, ok := f["restore-workflow-flow-"+flow]
+			if assert.True(t, ok, "no failure for %s: %v", flow, f) {
+				assert.Equal(t, flows.Denied, r.Verdict)
+			}
+		}
+		assert.Len(t, f, 2)
+	})
+
+	t.Run("namespace condition dropped from restoremetrics", func(t *testing.T) {
+		u := universe(t, "restore")
+		editPolicy(t, resource(t, u, "restore", "restore-workflow-restoremetrics-policy"), "policy", func(sts []map[string]any) []map[string]any {
+			for _, st := range sts {
+				if st["Sid"] == "PutRecoveryMetrics" {
+					delete(st, "Condition")
+				}
+			}
+			return sts
+		})
+		f := failures(t, sim, u, "restore")
+		r, ok := f["restore-workflow-flow-restoremetrics-no-other-namespace cloudwatch:PutMetricData"]
+		if assert.True(t, ok, "no failure: %v", f) {
+			assert.Equal(t, flows.Allowed, r.Verdict, "the forbidden put into another namespace is now allowed")
+		}
+		assert.Len(t, f, 1)
 	})
 
 	t.Run("subnet resource dropped from the isolation policy", func(t *testing.T) {

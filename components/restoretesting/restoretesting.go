@@ -10,6 +10,11 @@
 // key; a role with only the AWS-managed restore service policy. AWS Backup
 // deletes every test restore after the validation window, so no database is
 // left behind that could be mistaken for a real restore.
+//
+// Every completed test restore's RPO and RTO are put to CloudWatch and
+// alarmed on by the restore workflow's recovery objectives
+// (components/restoreworkflow objectives.go, docs/decisions/0019): AWS
+// Backup's restore job events reach its restoremetrics function.
 package restoretesting
 
 import (

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // State names of the workflow (tests and the runbook refer to them).
@@ -30,6 +31,8 @@ const (
 	StateBudgetExceeded   = "RecordBudgetExceeded"
 	StateEnableDataAPI    = "EnableDataApi"
 	StateVerify           = "VerifyRestore"
+	StateRecordVerified   = "RecordVerifiedObjectives"
+	StateRecordCutover    = "RecordCutoverObjectives"
 	StateNotifyRestored   = "NotifyRestored"
 	StateAwaitApproval    = "AwaitCutoverApproval"
 	StatePutParameter     = "CutoverWriteEndpoint"
@@ -48,6 +51,24 @@ const (
 	cutoverMarginSeconds  = 3600
 )
 
+// CreateLogGroupState is the name of the state creating the restored
+// cluster's log group of log export i (1-based, encryptedaurora.LogExports order).
+func CreateLogGroupState(i int) string { return fmt.Sprintf("CreateClusterLogGroup%d", i) }
+
+// LogRetentionState is the name of the state setting log group i's retention.
+func LogRetentionState(i int) string { return fmt.Sprintf("SetClusterLogRetention%d", i) }
+
+// ObjectivesStates record the recovery objectives (restoremetrics). A
+// persistent failure there does not stop the restore: the error is kept in
+// $.objectives and sent with the next notification (docs/decisions/0019).
+var ObjectivesStates = []string{StateRecordVerified, StateRecordCutover}
+
+// ClusterLogGroupName is the log group RDS exports log type logType of
+// cluster clusterID to.
+func ClusterLogGroupName(clusterID, logType string) string {
+	return fmt.Sprintf("/aws/rds/cluster/%s/%s", clusterID, logType)
+}
+
 // CreateInstanceState is the name of the state creating instance i (1-based).
 func CreateInstanceState(i int) string { return fmt.Sprintf("CreateInstance%d", i) }
 
@@ -59,17 +80,23 @@ func InstanceReadyState(i int) string { return fmt.Sprintf("Instance%dReady", i)
 
 // CutoverStates change what the application uses; they must only run after
 // the approval task.
-var CutoverStates = []string{StatePutParameter, StateUpdateService, StateNotifyCutover, StateSucceeded}
+var CutoverStates = []string{StatePutParameter, StateUpdateService, StateRecordCutover, StateNotifyCutover, StateSucceeded}
 
 // DefinitionParams are the resolved values the definition is built from.
 type DefinitionParams struct {
 	Region            string
 	PickFunctionArn   string
 	VerifyFunctionArn string
-	VaultArn          string
-	RestoreRoleArn    string
-	SubnetGroupName   string
-	SecurityGroupIDs  []string
+	// MetricsFunctionArn is restoremetrics: the recovery objectives.
+	MetricsFunctionArn string
+	// LogsKeyArn encrypts the restored cluster's log groups, which keep
+	// their exports DatabaseLogRetentionDays (the workload's retention).
+	LogsKeyArn               string
+	DatabaseLogRetentionDays int
+	VaultArn                 string
+	RestoreRoleArn           string
+	SubnetGroupName          string
+	SecurityGroupIDs         []string
 	// ParameterGroupName is the restore account's cluster parameter group
 	// of encryptedaurora's posture (TLS required).
 	ParameterGroupName string
@@ -118,7 +145,7 @@ func (p DefinitionParams) MaxPolls() int {
 // AWSError is retried, VerificationError a few times (a new cluster may need
 // minutes before the Data API answers), RecoveryPointError and InputError
 // never.
-var lambdaTransient = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "AWSError"}
+var lambdaTransient = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", contract.ErrorAWS}
 
 func backoff(errs []string, interval, attempts int) asl.Retrier {
 	return asl.Retrier{ErrorEquals: errs, IntervalSeconds: interval, MaxAttempts: attempts, BackoffRate: 2, MaxDelaySeconds: 300}
@@ -154,6 +181,9 @@ func intrinsicLiteral(s string) string {
 func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 	if p.InstanceCount < 1 || p.InstanceCount > maxInstanceCount {
 		return nil, fmt.Errorf("instance count %d is outside 1 to %d", p.InstanceCount, maxInstanceCount)
+	}
+	if p.DatabaseLogRetentionDays < 1 {
+		return nil, fmt.Errorf("database log retention %d days is not positive", p.DatabaseLogRetentionDays)
 	}
 	if p.MaxPolls() < 1 {
 		return nil, fmt.Errorf("restore budget %d s leaves no status poll of %d s", p.RestoreTimeoutSeconds, p.PollIntervalSeconds)
@@ -208,8 +238,9 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		TimeoutSeconds: 300,
 		Retry:          []asl.Retrier{backoff(lambdaTransient, 5, 6)},
 		Catch:          catchAll(),
-		Next:           StateStartRestore,
+		Next:           CreateLogGroupState(1),
 	}
+	logGroupStates(states, p, clusterID)
 	metadata := map[string]any{
 		"DBClusterIdentifier.$": clusterID,
 		"DBSubnetGroupName":     p.SubnetGroupName,
@@ -434,11 +465,12 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		TimeoutSeconds: 300,
 		Retry: []asl.Retrier{
 			backoff(lambdaTransient, 5, 6),
-			backoff([]string{"VerificationError"}, 60, 4),
+			backoff([]string{contract.ErrorVerification}, 60, 4),
 		},
 		Catch: catchAll(),
-		Next:  StateNotifyRestored,
+		Next:  StateRecordVerified,
 	}
+	states[StateRecordVerified] = objectivesTask(p, contract.MilestoneVerified, StateNotifyRestored)
 	summary := map[string]any{
 		"execution.$":        "$$.Execution.Id",
 		"recoveryPointArn.$": "$.pick.recoveryPointArn",
@@ -447,6 +479,8 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		"endpoint.$":         "$.verify.endpoint",
 		"instances.$":        "$.instances",
 		"checks.$":           "$.verify.checks",
+		// What restoremetrics put, or why it could not.
+		"objectives.$": "$.objectives",
 	}
 	states[StateNotifyRestored] = &asl.Task{
 		Resource: "arn:aws:states:::sns:publish",
@@ -510,8 +544,9 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		ResultPath:     "$.cutoverService",
 		Retry:          []asl.Retrier{backoff(sdkTransient("Ecs", "ServerException"), 10, 5)},
 		Catch:          catchAll(),
-		Next:           StateNotifyCutover,
+		Next:           StateRecordCutover,
 	}
+	states[StateRecordCutover] = objectivesTask(p, contract.MilestoneCutover, StateNotifyCutover)
 	states[StateNotifyCutover] = &asl.Task{
 		Resource: "arn:aws:states:::sns:publish",
 		Parameters: map[string]any{
@@ -555,6 +590,73 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		TimeoutSeconds: p.TotalTimeoutSeconds(),
 		States:         states,
 	}, nil
+}
+
+// logGroupStates create the restored cluster's log groups before the
+// restore creates the cluster, so RDS exports into groups encrypted with
+// the logs key that keep the workload's retention (RDS would otherwise
+// create them unencrypted, kept forever). An existing group (a retry after
+// a lost answer) is taken as created; its retention is set either way.
+func logGroupStates(states map[string]asl.State, p DefinitionParams, clusterID string) {
+	exports := encryptedaurora.PostureFor(p.Engine).LogExports
+	for i, logType := range exports {
+		next := StateStartRestore
+		if i+1 < len(exports) {
+			next = CreateLogGroupState(i + 2)
+		}
+		// ClusterLogGroupName with the cluster as the format's placeholder.
+		format := strings.Replace(intrinsicLiteral(ClusterLogGroupName("\x00", logType)), "\x00", "{}", 1)
+		name := fmt.Sprintf("States.Format('%s', %s)", format, clusterID)
+		states[CreateLogGroupState(i+1)] = &asl.Task{
+			Comment:    fmt.Sprintf("The %s log export's group, encrypted with the logs key, before RDS creates it", logType),
+			Resource:   "arn:aws:states:::aws-sdk:cloudwatchlogs:createLogGroup",
+			Parameters: map[string]any{"LogGroupName.$": name, "KmsKeyId": p.LogsKeyArn},
+			ResultPath: "$.logGroup",
+			Retry:      []asl.Retrier{backoff(sdkTransient("CloudWatchLogs", "ServiceUnavailableException"), 5, 5)},
+			Catch: append([]asl.Catcher{{
+				ErrorEquals: []string{ErrorLogGroupExists}, ResultPath: "$.logGroup", Next: LogRetentionState(i + 1),
+			}}, catchAll()...),
+			Next: LogRetentionState(i + 1),
+		}
+		states[LogRetentionState(i+1)] = &asl.Task{
+			Comment:    fmt.Sprintf("The workload's retention for the %s log export", logType),
+			Resource:   "arn:aws:states:::aws-sdk:cloudwatchlogs:putRetentionPolicy",
+			Parameters: map[string]any{"LogGroupName.$": name, "RetentionInDays": p.DatabaseLogRetentionDays},
+			ResultPath: "$.logGroup",
+			Retry:      []asl.Retrier{backoff(anyTaskFailure, 5, 5)},
+			Catch:      catchAll(),
+			Next:       next,
+		}
+	}
+}
+
+// ErrorLogGroupExists is CreateLogGroup's answer for an existing group.
+const ErrorLogGroupExists = "CloudWatchLogs.ResourceAlreadyExistsException"
+
+// objectivesTask records the recovery objectives at milestone (restoremetrics).
+// Its persistent failure is kept in $.objectives.<milestone> and the workflow
+// goes on to next, whose notification carries it: measuring must never
+// block recovering (docs/decisions/0019).
+func objectivesTask(p DefinitionParams, milestone, next string) *asl.Task {
+	path := "$.objectives." + milestone
+	return &asl.Task{
+		Comment:  fmt.Sprintf("restoremetrics: RPO/RTO at %s (CloudWatch %s); a failure is reported in the next notice, not fatal", milestone, contract.RecoveryMetricsNamespace),
+		Resource: "arn:aws:states:::lambda:invoke",
+		Parameters: map[string]any{
+			"FunctionName": p.MetricsFunctionArn,
+			"Payload": map[string]any{
+				"restoreJobId.$":       "$.restore.restoreJobId",
+				"executionStartTime.$": "$$.Execution.StartTime",
+				"milestone":            milestone,
+			},
+		},
+		ResultSelector: map[string]any{"recorded.$": "$.Payload"},
+		ResultPath:     path,
+		TimeoutSeconds: 60,
+		Retry:          []asl.Retrier{backoff(lambdaTransient, 5, 4)},
+		Catch:          []asl.Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: path, Next: next}},
+		Next:           next,
+	}
 }
 
 // countPoll counts one status poll.

@@ -3,6 +3,7 @@ package restoreworkflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,7 +67,28 @@ func TestEveryTaskRetriesAndCatchesIntoFail(t *testing.T) {
 		assert.NotEmpty(t, tk.Retry, n)
 		require.NotEmpty(t, tk.Catch, n)
 		all := false
-		for _, c := range tk.Catch {
+		catches := tk.Catch
+		if slices.Contains(ObjectivesStates, n) {
+			// Measuring never blocks recovering: the error goes with the
+			// next notification (the state's own Next), never to Succeed
+			// without a notice.
+			require.Len(t, catches, 1, n)
+			c := catches[0]
+			assert.Equal(t, []string{"States.ALL"}, c.ErrorEquals, n)
+			assert.Equal(t, tk.Next, c.Next, n)
+			assert.Contains(t, []string{StateNotifyRestored, StateNotifyCutover}, c.Next, "%s reports its failure in a notification", n)
+			assert.Equal(t, tk.ResultPath, c.ResultPath, "%s: the error replaces the result, so the notice carries it", n)
+			assert.Equal(t, "arn:aws:states:::sns:publish", task(t, sm, c.Next).Resource)
+			continue
+		}
+		if strings.HasPrefix(n, "CreateClusterLogGroup") {
+			// Idempotent: an existing group (a retry after a lost answer)
+			// goes on to its retention; nothing else does.
+			require.GreaterOrEqual(t, len(catches), 2, n)
+			assert.Equal(t, asl.Catcher{ErrorEquals: []string{ErrorLogGroupExists}, ResultPath: "$.logGroup", Next: tk.Next}, catches[0], n)
+			catches = catches[1:]
+		}
+		for _, c := range catches {
 			assert.True(t, c.Next == StateNotifyFailure || isFail(c.Next), "%s catches into %s", n, c.Next)
 			for _, e := range c.ErrorEquals {
 				all = all || e == "States.ALL"
@@ -81,7 +103,7 @@ func TestEveryTaskRetriesAndCatchesIntoFail(t *testing.T) {
 			assert.GreaterOrEqual(t, r.BackoffRate, 1.0, n)
 		}
 	}
-	assert.Equal(t, 16, tasks, "pick, start, describe, configure, 2 create, 2 check, data api, verify, approval, 2 cut-over, 3 notifications")
+	assert.Equal(t, 20, tasks, "pick, log group + retention (postgresql), start, describe, configure, 2 create, 2 check, data api, verify, 2 objectives, approval, 2 cut-over, 3 notifications")
 	// The approval is never retried on a rejection or a timeout.
 	for _, r := range task(t, sm, StateAwaitApproval).Retry {
 		assert.NotContains(t, r.ErrorEquals, "States.TaskFailed")
@@ -207,7 +229,8 @@ func TestCutoverOnlyThroughApproval(t *testing.T) {
 	assert.Equal(t, StateUpdateService, put.Next)
 	upd := task(t, sm, StateUpdateService)
 	assert.Equal(t, map[string]any{"Cluster": "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app", "Service": "core-api", "ForceNewDeployment": true}, upd.Parameters)
-	assert.Equal(t, StateNotifyCutover, upd.Next)
+	assert.Equal(t, StateRecordCutover, upd.Next)
+	assert.Equal(t, StateNotifyCutover, task(t, sm, StateRecordCutover).Next)
 	assert.Equal(t, StateSucceeded, task(t, sm, StateNotifyCutover).Next)
 }
 

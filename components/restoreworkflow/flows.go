@@ -9,7 +9,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // TaskAction returns the IAM action Step Functions authorizes with the
@@ -33,7 +35,11 @@ func TaskAction(resource string) (string, error) {
 		if api == "" {
 			return "", fmt.Errorf("task resource %q names no API", resource)
 		}
-		return parts[1] + ":" + strings.ToUpper(api[:1]) + api[1:], nil
+		svc := parts[1]
+		if iamPrefix, ok := sdkIAMPrefixes[svc]; ok {
+			svc = iamPrefix
+		}
+		return svc + ":" + strings.ToUpper(api[:1]) + api[1:], nil
 	case r == "lambda:invoke":
 		return "lambda:InvokeFunction", nil
 	case r == "sns:publish":
@@ -41,6 +47,10 @@ func TaskAction(resource string) (string, error) {
 	}
 	return "", fmt.Errorf("task resource %q: no IAM action known for this integration", resource)
 }
+
+// sdkIAMPrefixes are the IAM service prefixes of aws-sdk integrations
+// whose Step Functions service name differs from it.
+var sdkIAMPrefixes = map[string]string{"cloudwatchlogs": "logs"}
 
 // taskActions returns the IAM action of every Task state of sm, sorted,
 // each once.
@@ -83,6 +93,7 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 		Engine: a.Engine, SecurityGroupIDs: []string{"sg-example"}, VerifyQuery: a.VerifyQuery,
 		PollIntervalSeconds: a.PollIntervalSeconds, RestoreTimeoutSeconds: a.TimeoutSeconds,
 		ApprovalTimeoutSeconds: a.ApprovalTimeoutSeconds, CutoverParameterName: a.CutoverParameterName,
+		DatabaseLogRetentionDays: a.DatabaseLogRetentionDays,
 	}
 	sm, err := Definition(params)
 	if err != nil {
@@ -93,6 +104,7 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 		return fmt.Errorf("flows: %w", err)
 	}
 	cluster := b.exampleCluster()
+	logGroup := b.arn("logs", "log-group:"+ClusterLogGroupName(a.ClusterIdentifierPrefix+"-"+exampleExecution, encryptedaurora.LogExports(a.Engine)[0]))
 	instance := b.arn("rds", "db:"+a.ClusterIdentifierPrefix+"-"+exampleExecution+"-1")
 	recoveryPoint := a.VaultArn.ToStringOutput().ApplyT(func(v string) (string, error) {
 		p, err := vaultOwnerRecoveryPoints(v)
@@ -110,7 +122,10 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 		"lambda:InvokeFunction": {
 			{resource: b.w.Functions[FunctionPick].Arn, why: "pick the recovery point"},
 			{resource: b.w.Functions[FunctionVerify].Arn, why: "verify the restored cluster"},
+			{resource: b.w.Functions[FunctionMetrics].Arn, why: "record the recovery objectives (RPO/RTO)"},
 		},
+		"logs:CreateLogGroup":       {{resource: pulumi.String(logGroup), why: "the restored cluster's log export groups, encrypted with the logs key, before RDS creates them"}},
+		"logs:PutRetentionPolicy":   {{resource: pulumi.String(logGroup), why: "the workload's retention on the restored cluster's log export groups"}},
 		"backup:StartRestoreJob":    {{resource: recoveryPoint, why: "restore the picked recovery point of the bunker vault"}},
 		"backup:DescribeRestoreJob": {{resource: pulumi.String("*"), why: "poll the restore job (no resource-level permissions)"}},
 		"rds:ModifyDBCluster":       {{resource: pulumi.String(cluster), why: "capacity and a new managed master password"}},
@@ -167,6 +182,13 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 				"kms:ViaService":    pulumi.String(fmt.Sprintf("secretsmanager.%s.amazonaws.com", a.Region)),
 				"kms:CallerAccount": pulumi.String(a.AccountID),
 			}},
+		// The posture (posture.go): ModifyDBCluster names the TLS parameter
+		// group, and AWS Backup tags the restored cluster as the caller
+		// with the source tags.
+		{"parameter-group", "ModifyDBCluster applies the restore account's TLS parameter group", []string{"rds:ModifyDBCluster"},
+			pulumi.String(b.arn("rds", "cluster-pg:"+a.ParameterGroupName)), nil},
+		{"tag-restored-cluster", "StartRestoreJob with CopySourceTagsToRestoredResource: the source tags on the restored cluster",
+			[]string{"rds:AddTagsToResource"}, pulumi.String(cluster), nil},
 	}
 	for _, f := range implied {
 		if err := flow.Require(b.ctx, b.w, b.name, f.part, flow.Access{
@@ -219,6 +241,14 @@ func (b *builder) functionFlows(fn string, role pulumi.StringInput) error {
 			{"read-recovery-point", "DescribeRecoveryPoint and GetRecoveryPointRestoreMetadata: checks before restoring",
 				[]string{"backup:DescribeRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata"}, recoveryPoint},
 		}
+	case FunctionMetrics:
+		list = []access{
+			{"describe-restore-job", "DescribeRestoreJob: the restored recovery point's age and the job's times (no resource-level permissions)",
+				[]string{"backup:DescribeRestoreJob"}, pulumi.String("*")},
+		}
+		if err := b.metricsFlows(role, caller); err != nil {
+			return err
+		}
 	case FunctionVerify:
 		list = []access{
 			{"describe-cluster", "DescribeDBClusters: the restored cluster", []string{"rds:DescribeDBClusters"}, pulumi.String(b.exampleCluster())},
@@ -238,4 +268,21 @@ func (b *builder) functionFlows(fn string, role pulumi.StringInput) error {
 		}
 	}
 	return nil
+}
+
+// metricsFlows: restoremetrics puts into the recovery namespace only.
+func (b *builder) metricsFlows(role pulumi.StringInput, caller string) error {
+	ns := func(n string) map[string]pulumi.StringInput {
+		return map[string]pulumi.StringInput{"cloudwatch:namespace": pulumi.String(n)}
+	}
+	if err := flow.Require(b.ctx, b.w, b.name, FunctionMetrics+"-put-metrics", flow.Access{
+		Principal: role, Actions: []string{"cloudwatch:PutMetricData"}, Resource: pulumi.String("*"),
+		Context: ns(contract.RecoveryMetricsNamespace), Caller: caller, Reason: "RPO/RTO datapoints the objective alarms watch",
+	}); err != nil {
+		return err
+	}
+	return flow.Forbid(b.ctx, b.w, b.name, FunctionMetrics+"-no-other-namespace", flow.Access{
+		Principal: role, Actions: []string{"cloudwatch:PutMetricData"}, Resource: pulumi.String("*"),
+		Context: ns("AWS/Backup"), Caller: caller, Reason: "a compromised function must not forge other metrics (alarms of other components)",
+	})
 }

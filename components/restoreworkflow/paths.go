@@ -9,7 +9,8 @@ import (
 
 // declarePaths declares that the functions (isolated subnets, behind sg)
 // reach the interface endpoints on 443: Backup, RDS, RDS Data API, Secrets
-// Manager, KMS and CloudWatch Logs are their only way to AWS.
+// Manager, KMS, CloudWatch (monitoring) and CloudWatch Logs are their only
+// way to AWS.
 func (b *builder) declarePaths(sg *ec2.SecurityGroup) error {
 	if b.a.InterfaceEndpoints == nil {
 		return nil
@@ -20,7 +21,7 @@ func (b *builder) declarePaths(sg *ec2.SecurityGroup) error {
 			SecurityGroupIDs: pulumi.StringArray{sg.ID()},
 		},
 		To: *b.a.InterfaceEndpoints, Ports: flow.Port(443),
-		Caller: "restorepick and restoreverify (AWS SDK calls)",
+		Caller: "restorepick, restoreverify and restoremetrics (AWS SDK calls)",
 		Reason: "the isolated tier has no route out: the functions reach AWS only through the interface endpoints",
 	})
 }

@@ -31,3 +31,9 @@ func postureStatements(a DefinitionParams, account, clusterPattern string) []map
 		stmt("TagRestoredCluster", []string{"rds:AddTagsToResource"}, clusterPattern),
 	}
 }
+
+// clusterLogGroupPattern matches the log groups of every restored
+// cluster's log exports (ClusterLogGroupName of <prefix>-*).
+func clusterLogGroupPattern(region, account, prefix string) string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, ClusterLogGroupName(prefix+"-*", "*"))
+}

@@ -19,6 +19,14 @@
 //     rejection or an approval timeout ends the execution as failed.
 //   - The cut-over (SSM parameter the application reads + ECS redeploy) is
 //     reachable only through the approval task (sns:publish.waitForTaskToken).
+//   - The restored cluster's log export groups exist before the restore
+//     job starts, encrypted with the logs key and kept as long as the
+//     workload's (DatabaseLogRetentionDays).
+//   - Recovery objectives are measured (objectives.go, ADR 0019): every
+//     execution puts its RPO and RTO (to verified, to cut-over) and every
+//     restore test its RPO and RTO through restoremetrics; five alarms
+//     against RPOTargetMinutes/RTOTargetMinutes notify the topic. A failure
+//     to measure is reported in the next notice and never stops a restore.
 //   - Least privilege: no IAM statement grants a "*" action or
 //     AdministratorAccess. The AWS Backup restore role has only the
 //     AWS-managed restore policy and use of the restore key; the state
@@ -55,6 +63,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -62,9 +71,13 @@ const TypeToken = "fintech:recovery:RestoreWorkflow"
 
 // Function names: keys of Args.FunctionArchives and of FunctionArns.
 const (
-	FunctionPick   = "restorepick"
-	FunctionVerify = "restoreverify"
+	FunctionPick    = contract.FunctionRestorePick
+	FunctionVerify  = contract.FunctionRestoreVerify
+	FunctionMetrics = contract.FunctionRestoreMetrics
 )
+
+// functionNames are the workflow's functions, in build order.
+func functionNames() []string { return []string{FunctionPick, FunctionVerify, FunctionMetrics} }
 
 // ParameterInitialValue is the cut-over parameter's value until a restore
 // is approved. Pulumi ignores later changes of the value (the workflow owns it).
@@ -145,13 +158,25 @@ type Args struct {
 	// InterfaceEndpoints, when set, are the VPC interface endpoints the
 	// functions must reach on 443 (a required network path).
 	InterfaceEndpoints *flow.Endpoint
-	// LogRetentionDays of every log group (default 365).
+	// LogRetentionDays of every log group of the workflow (default 365).
 	LogRetentionDays int
+	// DatabaseLogRetentionDays is the retention of the restored cluster's
+	// log export groups: the workload cluster's (encryptedaurora
+	// Args.LogRetentionDays; the stacks read both from the config key
+	// databaseLogRetentionDays). Required.
+	DatabaseLogRetentionDays int
+	// RPOTargetMinutes and RTOTargetMinutes are the recovery objectives:
+	// alarms fire when a restore (the workflow's or a restore test) restores
+	// a recovery point older than RPOTargetMinutes, or takes longer than
+	// RTOTargetMinutes to verification or cut-over (objectives.go).
+	RPOTargetMinutes int
+	RTOTargetMinutes int
 	// ModuleRoot is the directory of go.mod for building the functions
 	// (default ".").
 	ModuleRoot string
 	// FunctionArchives, when set, are prebuilt packages by function name
-	// (restorepick, restoreverify) instead of building with internal/lambdabuild.
+	// (restorepick, restoreverify, restoremetrics) instead of building with
+	// components/internal/lambdabuild.
 	FunctionArchives map[string]lambdabuild.Artifact
 }
 
@@ -279,7 +304,7 @@ func (a *Args) validate() error {
 		add("LogRetentionDays %d is below 365", a.LogRetentionDays)
 	}
 	if a.FunctionArchives != nil {
-		for _, fn := range []string{FunctionPick, FunctionVerify} {
+		for _, fn := range functionNames() {
 			art, ok := a.FunctionArchives[fn]
 			if !ok || art.ZipPath == "" || art.SHA256Base64 == "" {
 				add("FunctionArchives[%q] needs a zip path and its SHA-256", fn)
@@ -287,6 +312,7 @@ func (a *Args) validate() error {
 		}
 	}
 	p = append(p, a.validatePosture()...)
+	p = append(p, a.validateObjectives()...)
 	if len(p) > 0 {
 		return fmt.Errorf("invalid arguments: %s", strings.Join(p, "; "))
 	}
@@ -303,7 +329,7 @@ func NewRestoreWorkflow(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
-	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, FunctionPick, FunctionVerify)
+	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, functionNames()...)
 	if err != nil {
 		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
@@ -392,7 +418,7 @@ func (b *builder) build(archives map[string]lambdabuild.Artifact) error {
 	a := b.a
 	topic, err := notifytopic.NewTopic(b.ctx, b.child("topic"), &notifytopic.Args{
 		AccountID: a.AccountID, KeyArn: a.NotificationKeyArn, Emails: a.NotificationEmails,
-		Publishers: []string{EventsPublisher},
+		Publishers: []string{EventsPublisher, AlarmsPublisher},
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("topic: %w", err)
@@ -418,6 +444,9 @@ func (b *builder) build(archives map[string]lambdabuild.Artifact) error {
 	b.w.CutoverParameterName = param.Name
 
 	if err := b.functions(archives); err != nil {
+		return err
+	}
+	if err := b.objectives(); err != nil {
 		return err
 	}
 	return b.stateMachine(restoreRole, topic)
@@ -484,6 +513,8 @@ func (b *builder) functionPolicy(fn, logGroupArn, vaultArn, keyArn string) (stri
 				stmt("RestoredMasterSecret", []string{"secretsmanager:GetSecretValue"}, b.secretPattern()),
 				stmt("DecryptRestoredMasterSecret", []string{"kms:Decrypt"}, keyArn))
 		}
+	case FunctionMetrics:
+		sts = append(sts, metricsStatements()...)
 	}
 	return policyDoc(sts...)
 }
@@ -509,11 +540,12 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 		return fmt.Errorf("function trust: %w", err)
 	}
 	descriptions := map[string]string{
-		FunctionPick:   "Restore workflow: picks and checks the recovery point to restore from the shared vault",
-		FunctionVerify: "Restore workflow: verifies the restored Aurora cluster",
+		FunctionPick:    "Restore workflow: picks and checks the recovery point to restore from the shared vault",
+		FunctionVerify:  "Restore workflow: verifies the restored Aurora cluster",
+		FunctionMetrics: "Recovery objectives: RPO/RTO of restore workflow executions and restore tests as CloudWatch metrics",
 	}
 	arns := pulumi.StringMap{}
-	for _, fn := range []string{FunctionPick, FunctionVerify} {
+	for _, fn := range functionNames() {
 		fnName := b.child(fn)
 		logs, err := cloudwatch.NewLogGroup(b.ctx, b.child(fn+"-logs"), &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String("/aws/lambda/" + fnName),
@@ -571,7 +603,7 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 	a := b.a
 	return pulumi.All(a.VaultArn, a.SubnetGroupName, a.SecurityGroupIDs, a.KeyArn, a.EcsClusterArn, a.EcsServiceName,
 		topic.Arn, b.w.Functions[FunctionPick].Arn, b.w.Functions[FunctionVerify].Arn, restoreRole.Arn, logs.Arn,
-		a.NotificationKeyArn,
+		a.NotificationKeyArn, b.w.Functions[FunctionMetrics].Arn, a.LogsKeyArn,
 	).ApplyT(func(v []any) (resolved, error) {
 		p := DefinitionParams{
 			Region: a.Region, VaultArn: v[0].(string), SubnetGroupName: v[1].(string), SecurityGroupIDs: v[2].([]string),
@@ -583,6 +615,8 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 			ApprovalTimeoutSeconds: a.ApprovalTimeoutSeconds, VerifyQuery: a.VerifyQuery, VerifyDatabase: a.VerifyDatabase,
 			CutoverParameterName: a.CutoverParameterName,
 			ParameterGroupName:   a.ParameterGroupName,
+			MetricsFunctionArn:   v[12].(string), LogsKeyArn: v[13].(string),
+			DatabaseLogRetentionDays: a.DatabaseLogRetentionDays,
 		}
 		if len(p.SecurityGroupIDs) == 0 {
 			return resolved{}, fmt.Errorf("SecurityGroupIDs is empty")
@@ -603,7 +637,7 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPattern string) (string, error) {
 	a := r.DefinitionParams
 	sts := []map[string]any{
-		stmt("InvokeWorkflowFunctions", []string{"lambda:InvokeFunction"}, a.PickFunctionArn, a.VerifyFunctionArn),
+		stmt("InvokeWorkflowFunctions", []string{"lambda:InvokeFunction"}, a.PickFunctionArn, a.VerifyFunctionArn, a.MetricsFunctionArn),
 		stmt("StartRestoreFromVault", []string{"backup:StartRestoreJob"}, r.RecoveryPoints),
 		// DescribeRestoreJob has no resource-level permissions.
 		stmt("DescribeRestoreJobs", []string{"backup:DescribeRestoreJob"}, "*"),
@@ -632,6 +666,8 @@ func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPatt
 		stmt("LogDelivery", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, "*"),
 	}
 	sts = append(sts, postureStatements(a, account, clusterPattern)...)
+	sts = append(sts, stmt("RestoredClusterLogGroups", []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy"},
+		clusterLogGroupPattern(a.Region, account, a.ClusterIdentifierPrefix)))
 	if a.VerifyQuery != "" {
 		sts = append(sts, stmt("EnableDataApi", []string{"rds:EnableHttpEndpoint"}, clusterPattern))
 	}

@@ -48,7 +48,7 @@ func fakeArchives(t *testing.T) map[string]lambdabuild.Artifact {
 	t.Helper()
 	dir := t.TempDir()
 	out := map[string]lambdabuild.Artifact{}
-	for _, fn := range []string{FunctionPick, FunctionVerify} {
+	for _, fn := range functionNames() {
 		p := filepath.Join(dir, fn+".zip")
 		require.NoError(t, os.WriteFile(p, []byte("zip of "+fn), 0o600))
 		out[fn] = lambdabuild.Artifact{ZipPath: p, SHA256Base64: "hash-of-" + fn}
@@ -77,7 +77,7 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
 			n.CidrBlock, n.AvailabilityZones = "10.30.0.0/16", []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
 			n.NatGateways, n.AccountID, n.FlowLogKeyArn = securevpc.NatNone, account, keys["logs"].Arn
-			n.InterfaceEndpoints = []string{"backup", "rds", "rds-data"}
+			n.InterfaceEndpoints = []string{"backup", "monitoring", "rds", "rds-data"}
 		})
 		if err != nil {
 			return err
@@ -103,6 +103,7 @@ func run(t *testing.T, mutate func(a *Args)) (*graph.Graph, error) {
 			VpcID: vpc.VpcID, VpcCidrBlock: "10.30.0.0/16", IsolatedSubnetIDs: vpc.IsolatedSubnetIDs, DatabasePort: 5432,
 			FunctionArchives:   archives,
 			ParameterGroupName: "fintech-restore-tls",
+			RPOTargetMinutes:   1800, RTOTargetMinutes: 480, DatabaseLogRetentionDays: 731,
 		}
 		if mutate != nil {
 			mutate(a)
@@ -253,6 +254,7 @@ func TestStateMachineRoleIsLeastPrivilege(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		graph.Str(one(t, g, tFunction, "restorepick").Outputs["arn"]),
 		graph.Str(one(t, g, tFunction, "restoreverify").Outputs["arn"]),
+		graph.Str(one(t, g, tFunction, "restoremetrics").Outputs["arn"]),
 	}, sts["InvokeWorkflowFunctions"].Resource)
 
 	// No role of the workflow carries an AWS-managed policy (the managed
@@ -391,7 +393,10 @@ func TestRejectsBadArgs(t *testing.T) {
 		"archives": {func(a *Args) {
 			a.FunctionArchives = map[string]lambdabuild.Artifact{FunctionPick: {ZipPath: "x.zip", SHA256Base64: "h"}}
 		}, `FunctionArchives["restoreverify"]`},
-		"retention": {func(a *Args) { a.LogRetentionDays = 30 }, "LogRetentionDays 30"},
+		"retention":              {func(a *Args) { a.LogRetentionDays = 30 }, "LogRetentionDays 30"},
+		"rpo target":             {func(a *Args) { a.RPOTargetMinutes = 0 }, "RPOTargetMinutes 0 is outside 1 to 10080"},
+		"rto target":             {func(a *Args) { a.RTOTargetMinutes = 20000 }, "RTOTargetMinutes 20000 is outside 1 to 10080"},
+		"database log retention": {func(a *Args) { a.DatabaseLogRetentionDays = 700 }, "DatabaseLogRetentionDays 700 is not a CloudWatch Logs retention value"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

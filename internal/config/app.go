@@ -245,6 +245,6 @@ func (r *reader) database(port int) *Database {
 	if !dbNameRE.MatchString(d.Name) {
 		r.fail("databaseName", d.Name, "is not a database name (lower-case letter, then letters, digits, _)")
 	}
-	d.LogRetentionDays = r.retention("databaseLogRetentionDays", 731)
+	d.LogRetentionDays = r.retention("databaseLogRetentionDays", DefaultDatabaseLogRetentionDays)
 	return d
 }

@@ -61,10 +61,31 @@ type Recovery struct {
 	ApprovalTimeoutSeconds int
 	VerifyQuery            string
 	VerifyDatabase         string
+	// RPOTargetMinutes and RTOTargetMinutes are the recovery objectives the
+	// restore workflow's and restore tests' measured RPO/RTO are alarmed
+	// against.
+	RPOTargetMinutes int
+	RTOTargetMinutes int
+	// DatabaseLogRetentionDays is the restored cluster's log retention: the
+	// same key and value as the workload's (Database.LogRetentionDays).
+	DatabaseLogRetentionDays int
 	// ImageRepository is the repository of the API/batch image in the
 	// restore account's own registry (from apiImage, pinned by digest).
 	ImageRepository string
 }
+
+// Recovery objective defaults (minutes): a daily backup copied to the
+// bunker is at most about a day and its copy window old (RPO 30 h); a
+// restore verified and cut over within a working day (RTO 8 h).
+const (
+	DefaultRestoreRPOTargetMinutes = 30 * 60
+	DefaultRestoreRTOTargetMinutes = 8 * 60
+	MaxRecoveryTargetMinutes       = 7 * 24 * 60
+)
+
+// DefaultDatabaseLogRetentionDays is the database log retention of the
+// workload and, with the same key, of the restored cluster.
+const DefaultDatabaseLogRetentionDays = 731
 
 var (
 	cronRE        = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
@@ -239,6 +260,9 @@ func (r *reader) recovery(c *Config) *Recovery {
 	}
 	rc.VerifyQuery = r.optStr("restoreVerifyQuery", "SELECT 1")
 	rc.VerifyDatabase = r.optStr("restoreVerifyDatabase", "bank")
+	rc.RPOTargetMinutes = r.intIn("restoreRpoTargetMinutes", DefaultRestoreRPOTargetMinutes, 15, MaxRecoveryTargetMinutes)
+	rc.RTOTargetMinutes = r.intIn("restoreRtoTargetMinutes", DefaultRestoreRTOTargetMinutes, 15, MaxRecoveryTargetMinutes)
+	rc.DatabaseLogRetentionDays = r.retention("databaseLogRetentionDays", DefaultDatabaseLogRetentionDays)
 	rc.ImageRepository = r.restoreImage(c)
 	return rc
 }

@@ -130,6 +130,20 @@ func TestRecoveryConfig(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "fintech-resilience:restorePollIntervalSeconds")
 
+	// Recovery objectives: defaults, and bad values name the key and the range.
+	assert.Equal(t, 1800, c.Recovery.RPOTargetMinutes)
+	assert.Equal(t, 480, c.Recovery.RTOTargetMinutes)
+	assert.Equal(t, DefaultDatabaseLogRetentionDays, c.Recovery.DatabaseLogRetentionDays)
+	for key, bad := range map[string]string{"restoreRpoTargetMinutes": "5", "restoreRtoTargetMinutes": "20000"} {
+		_, err = Load(getter(with(goodRestore(), map[string]string{ns + key: bad})), "restore")
+		require.Error(t, err, key)
+		assert.Contains(t, err.Error(), "fintech-resilience:"+key)
+		assert.Contains(t, err.Error(), "15")
+	}
+	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "databaseLogRetentionDays": "700"})), "restore")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "fintech-resilience:databaseLogRetentionDays")
+
 	// Accepting a share needs its ARN or the bunker stack.
 	_, err = Load(getter(with(goodRestore(), map[string]string{ns + "bunkerVaultArn": "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:b"}, ns+"bunkerStack")), "restore")
 	require.Error(t, err)

@@ -555,6 +555,18 @@ func TestLoadRealStackFiles(t *testing.T) {
 			assert.Equal(t, []string{"security-oncall@example.com", "platform-team@example.com"}, c.NotificationEmails)
 		})
 	}
+	// The restored cluster keeps its logs as long as the workload's: the
+	// same key with the same value in both files.
+	load := func(stack string) *Config {
+		sf, err := stackfile.Load("../..", stack, "")
+		require.NoError(t, err)
+		c, err := Load(func(k string) (string, bool) { v, ok := sf.Config[k]; return v, ok }, stack)
+		require.NoError(t, err)
+		return c
+	}
+	assert.Equal(t, load("workload").Database.LogRetentionDays, load("restore").Recovery.DatabaseLogRetentionDays)
+	assert.Equal(t, 1800, load("restore").Recovery.RPOTargetMinutes)
+	assert.Equal(t, 480, load("restore").Recovery.RTOTargetMinutes)
 }
 
 // The retention message lists exactly the CloudWatch Logs values an audit

@@ -22,6 +22,9 @@ var modelFiles = map[string]string{
 	"ecs":    "ecs-2014-11-13.min.json",
 	"sns":    "sns-2010-03-31.min.json",
 	"lambda": "lambda-2015-03-31.min.json",
+	// CloudWatch (aws-sdk:cloudwatch) and CloudWatch Logs (aws-sdk:cloudwatchlogs).
+	"cloudwatch":     "monitoring-2010-08-01.min.json",
+	"cloudwatchlogs": "logs-2014-03-28.min.json",
 }
 
 // shape is a member or shape of a minified AWS service model: a reference

@@ -204,6 +204,12 @@ func New(t testing.TB) *Harness {
 // .waitForTaskToken state of an execution sees the same token.
 func TaskToken(execName string) string { return "token-" + execName }
 
+// ExecutionStartTime is $$.Execution.StartTime of an execution started at
+// start, formatted as Step Functions gives it (UTC, milliseconds).
+func ExecutionStartTime(start time.Time) string {
+	return start.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
 // ExecutionArn is $$.Execution.Id.
 func ExecutionArn(stateMachineArn, name string) string {
 	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
@@ -246,7 +252,7 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 		"input":      e.Input,
 		"startTime":  e.Start.UTC().Format(time.RFC3339),
 		"context": map[string]any{
-			"Execution":    map[string]any{"Id": ExecutionArn(e.StateMachineArn, e.Name), "Name": e.Name},
+			"Execution":    map[string]any{"Id": ExecutionArn(e.StateMachineArn, e.Name), "Name": e.Name, "StartTime": ExecutionStartTime(e.Start)},
 			"StateMachine": map[string]any{"Id": e.StateMachineArn, "Name": smName},
 			"Task":         map[string]any{"Token": TaskToken(e.Name)},
 		},
@@ -343,8 +349,22 @@ func errorPrefix(service string, sdk bool) string {
 			return "SNS."
 		}
 	}
-	return SDKName(service) + "."
+	return SDKErrorService(service) + "."
 }
+
+// SDKErrorService is the service part of an aws-sdk integration's error
+// names (Rds for rds: Rds.DbClusterNotFoundException).
+func SDKErrorService(service string) string {
+	if name, ok := sdkErrorServices[service]; ok {
+		return name
+	}
+	return SDKName(service)
+}
+
+// sdkErrorServices are the error prefixes of aws-sdk integrations whose
+// Step Functions service name is not one word: the AWS SDK for Java 2.x
+// service name (CloudWatchLogs.ResourceAlreadyExistsException).
+var sdkErrorServices = map[string]string{"cloudwatch": "CloudWatch", "cloudwatchlogs": "CloudWatchLogs"}
 
 func (h *Harness) answerTask(msg taskMessage, handle Handler) (answer, Call, []string) {
 	var problems []string

@@ -112,6 +112,8 @@ func restore(ctx *pulumi.Context, cfg *config.Config) error {
 		DatabasePort: cfg.Network.DatabasePort, LogRetentionDays: 731, ModuleRoot: moduleRoot(ctx),
 		ParameterGroupName: restoredParamsName,
 		InterfaceEndpoints: &endpoints,
+		RPOTargetMinutes:   rc.RPOTargetMinutes, RTOTargetMinutes: rc.RTOTargetMinutes,
+		DatabaseLogRetentionDays: rc.DatabaseLogRetentionDays,
 	}, pulumi.DependsOn([]pulumi.Resource{restoredParams}))
 	if err != nil {
 		return err

@@ -157,7 +157,8 @@ func network(ctx *pulumi.Context, cfg *config.Config, keys *keyring.KeyRing) (*s
 // the restore workflow's functions run in the isolated tier.
 func extraEndpoints(cfg *config.Config) []string {
 	if cfg.Role == config.RoleRestore {
-		return []string{"backup", "rds", "rds-data"}
+		// monitoring: restoremetrics puts the recovery objectives.
+		return []string{"backup", "monitoring", "rds", "rds-data"}
 	}
 	return nil
 }

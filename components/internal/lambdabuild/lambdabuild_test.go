@@ -354,7 +354,9 @@ func TestScanCoversGoList(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(repo, "functions"))
 	require.NoError(t, err)
 	for _, e := range entries {
-		if e.IsDir() && e.Name() != "internal" {
+		// Every function directory (a main.go); shared packages such as
+		// functions/contract are not Lambdas.
+		if _, err := os.Stat(filepath.Join(repo, "functions", e.Name(), "main.go")); e.IsDir() && e.Name() != "internal" && err == nil {
 			targets = append(targets, target{repo, "./functions/" + e.Name()})
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
@@ -49,6 +51,11 @@ type fakeAWS struct {
 	// account by name, with their parameters.
 	parameterGroups map[string]map[string]string
 
+	// logGroups are the CloudWatch Logs groups by name.
+	logGroups map[string]*logGroup
+	// metrics are the datapoints restoremetrics put.
+	metrics []*cloudwatch.PutMetricDataInput
+
 	jobs       map[string]*restoreJob
 	jobByToken map[string]string
 	clusters   map[string]*rdstypes.DBCluster
@@ -74,7 +81,13 @@ type restoreJob struct {
 	copyTags                bool
 	polls                   int
 	status                  string
-	created                 time.Time
+	created, completed      time.Time
+}
+
+type logGroup struct {
+	kmsKeyID      string
+	retentionDays int
+	created       time.Time
 }
 
 type fakeInstance struct {
@@ -124,6 +137,7 @@ func newFakeAWS(p restoreworkflow.DefinitionParams) *fakeAWS {
 		// What the restore stack deploys (encryptedaurora.NewTLSParameterGroup).
 		parameterGroups: map[string]map[string]string{p.ParameterGroupName: encryptedaurora.TLSParameters(p.Engine)},
 		jobs:            map[string]*restoreJob{},
+		logGroups:       map[string]*logGroup{},
 		jobByToken:      map[string]string{},
 		clusters:        map[string]*rdstypes.DBCluster{},
 		instances:       map[string]*fakeInstance{},
@@ -137,7 +151,7 @@ func (f *fakeAWS) problem(format string, a ...any) {
 }
 
 func sdkError(service, name, msg string) sfntest.Response {
-	return sfntest.Response{Error: sfntest.SDKName(service) + "." + name, Cause: msg}
+	return sfntest.Response{Error: sfntest.SDKErrorService(service) + "." + name, Cause: msg}
 }
 
 // lambdaError is how Step Functions reports a Go function's error: the
@@ -180,6 +194,10 @@ func (f *fakeAWS) handle(r sfntest.Request) sfntest.Response {
 		return f.updateService(r.Params)
 	case "sns:Publish":
 		return f.publish(r)
+	case "cloudwatchlogs:CreateLogGroup":
+		return f.createLogGroup(r.Params)
+	case "cloudwatchlogs:PutRetentionPolicy":
+		return f.putRetentionPolicy(r.Params)
 	}
 	f.problem("%s: no fake for %s:%s", r.State, r.Service, r.Action)
 	return sfntest.Response{Error: "Harness.NoFake"}
@@ -208,6 +226,20 @@ func (f *fakeAWS) invoke(r sfntest.Request) sfntest.Response {
 			return lambdaError(err)
 		}
 		out, err := (&restore.Verifier{RDS: fakeRDS{f}, Data: fakeData{f}}).Verify(ctx, in)
+		if err != nil {
+			return lambdaError(err)
+		}
+		return sfntest.Response{Output: out}
+	case f.p.MetricsFunctionArn:
+		in, ev, err := restore.ParseMetricsEvent(raw)
+		if err != nil {
+			return lambdaError(err)
+		}
+		if ev != nil {
+			f.problem("%s: the workflow sent a restore job event", r.State)
+		}
+		rec := &restore.Recorder{Backup: fakeBackup{f}, CloudWatch: fakeCloudWatch{f}, Now: func() time.Time { return f.now }}
+		out, err := rec.RecordWorkflow(ctx, *in)
 		if err != nil {
 			return lambdaError(err)
 		}
@@ -274,18 +306,43 @@ func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
 		"CreationDate": job.created.Format(time.RFC3339), "Status": job.status, "IamRoleArn": job.role,
 		"ResourceType": restore.ResourceTypeAurora, "PercentDone": "50.00%",
 	}
+	if rp, ok := f.recoveryPoint(job.recoveryPoint); ok {
+		out["RecoveryPointCreationDate"] = rp.created.Format(time.RFC3339)
+	}
 	switch job.status {
 	case "COMPLETED":
+		if job.completed.IsZero() {
+			job.completed = f.now
+		}
 		id := str(job.metadata["DBClusterIdentifier"])
 		if _, ok := f.clusters[id]; !ok {
 			f.createCluster(id, job)
 		}
 		out["CreatedResourceArn"], out["PercentDone"] = f.clusterArn(id), "100.00%"
-		out["CompletionDate"] = f.now.Format(time.RFC3339)
+		out["CompletionDate"] = job.completed.Format(time.RFC3339)
 	case "FAILED", "ABORTED":
 		out["StatusMessage"] = "restore job " + strings.ToLower(job.status)
 	}
 	return sfntest.Response{Result: out}
+}
+
+func (f *fakeAWS) createLogGroup(p map[string]any) sfntest.Response {
+	name := str(p["logGroupName"])
+	if _, ok := f.logGroups[name]; ok {
+		return sdkError("cloudwatchlogs", "ResourceAlreadyExistsException", "The specified log group already exists")
+	}
+	f.logGroups[name] = &logGroup{kmsKeyID: str(p["kmsKeyId"]), created: f.now}
+	return sfntest.Response{Result: map[string]any{}}
+}
+
+func (f *fakeAWS) putRetentionPolicy(p map[string]any) sfntest.Response {
+	lg, ok := f.logGroups[str(p["logGroupName"])]
+	if !ok {
+		return sdkError("cloudwatchlogs", "ResourceNotFoundException", "The specified log group does not exist.")
+	}
+	days, _ := p["retentionInDays"].(float64)
+	lg.retentionDays = int(days)
+	return sfntest.Response{Result: map[string]any{}}
 }
 
 // createCluster is what AWS Backup creates from the restore metadata.
@@ -508,6 +565,45 @@ func (b fakeBackup) GetRecoveryPointRestoreMetadata(_ context.Context, in *backu
 		return nil, &backuptypes.ResourceNotFoundException{Message: aws.String("recovery point not found")}
 	}
 	return &backup.GetRecoveryPointRestoreMetadataOutput{RestoreMetadata: map[string]string{"Engine": b.f.p.Engine}}, nil
+}
+
+// DescribeRestoreJob is the AWS Backup API restoremetrics sees: the same
+// job the state machine polls.
+func (b fakeBackup) DescribeRestoreJob(_ context.Context, in *backup.DescribeRestoreJobInput, _ ...func(*backup.Options)) (*backup.DescribeRestoreJobOutput, error) {
+	job, ok := b.f.jobs[aws.ToString(in.RestoreJobId)]
+	if !ok {
+		return nil, &backuptypes.ResourceNotFoundException{Message: aws.String("restore job not found")}
+	}
+	out := &backup.DescribeRestoreJobOutput{
+		AccountId: aws.String(testAccount), RestoreJobId: aws.String(job.id), RecoveryPointArn: aws.String(job.recoveryPoint),
+		CreationDate: aws.Time(job.created), Status: backuptypes.RestoreJobStatus(job.status), ResourceType: aws.String(restore.ResourceTypeAurora),
+	}
+	if rp, ok := b.f.recoveryPoint(job.recoveryPoint); ok {
+		out.RecoveryPointCreationDate = aws.Time(rp.created)
+	}
+	if !job.completed.IsZero() {
+		out.CompletionDate = aws.Time(job.completed)
+	}
+	return out, nil
+}
+
+// fakeCloudWatch keeps what restoremetrics puts.
+type fakeCloudWatch struct{ f *fakeAWS }
+
+func (c fakeCloudWatch) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+	// What the API requires (Namespace, MetricName; at most 1000 datapoints
+	// and 30 dimensions) and a StandardUnit it knows.
+	if aws.ToString(in.Namespace) == "" || len(in.MetricData) == 0 || len(in.MetricData) > 1000 {
+		c.f.problem("PutMetricData: namespace %q with %d datapoints", aws.ToString(in.Namespace), len(in.MetricData))
+	}
+	for _, d := range in.MetricData {
+		if aws.ToString(d.MetricName) == "" || d.Value == nil || len(d.Dimensions) > 30 ||
+			!slices.Contains(cwtypes.StandardUnit("").Values(), d.Unit) {
+			c.f.problem("PutMetricData: datum %q unit %q is not what the API takes", aws.ToString(d.MetricName), d.Unit)
+		}
+	}
+	c.f.metrics = append(c.f.metrics, in)
+	return &cloudwatch.PutMetricDataOutput{}, nil
 }
 
 // fakeRDS is the RDS API restoreverify sees.

@@ -1,7 +1,9 @@
 // Package restore is the logic of the restore account's recovery workflow
-// functions: restorepick (which recovery point to restore) and
-// restoreverify (is the restored cluster what we asked for). It runs over
-// small interfaces so it is tested without AWS.
+// functions: restorepick (which recovery point to restore), restoreverify
+// (is the restored cluster what we asked for) and restoremetrics (the RPO
+// and RTO a restore achieved, as CloudWatch metrics named in
+// functions/contract). It runs over small interfaces so it is tested
+// without AWS.
 //
 // Both functions are invoked by the Step Functions state machine of
 // components/restoreworkflow and need no environment variables beyond the

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
+	rw "github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 )
 
@@ -63,6 +64,15 @@ func TestExecRestoredClusterIsTheWorkloadsTwin(t *testing.T) {
 				tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 			}
 			assert.Equal(t, workloadTags, tags, "the workload cluster's tags, the backup tag among them")
+			// Every log export lands in a group with the logs key and the
+			// workload's retention (created before the restore).
+			for _, logType := range encryptedaurora.PostureFor(engine).LogExports {
+				lg := f.logGroups[rw.ClusterLogGroupName(id, logType)]
+				require.NotNil(t, lg, logType)
+				assert.Equal(t, p.LogsKeyArn, lg.kmsKeyID, logType)
+				assert.Equal(t, p.DatabaseLogRetentionDays, lg.retentionDays, logType)
+			}
+			assert.Len(t, f.logGroups, len(encryptedaurora.PostureFor(engine).LogExports))
 		})
 	}
 }

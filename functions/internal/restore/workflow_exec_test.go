@@ -13,6 +13,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	rw "github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
+	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 )
 
@@ -25,30 +26,33 @@ const stateMachineArn = "arn:aws:states:ap-northeast-1:333333333333:stateMachine
 
 func workflowParams() rw.DefinitionParams {
 	return rw.DefinitionParams{
-		Region:                  "ap-northeast-1",
-		PickFunctionArn:         "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restorepick",
-		VerifyFunctionArn:       "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restoreverify",
-		VaultArn:                bunkerVault,
-		RestoreRoleArn:          "arn:aws:iam::333333333333:role/rw-restore",
-		SubnetGroupName:         "restore-isolated",
-		SecurityGroupIDs:        []string{"sg-0db1", "sg-0db2"},
-		ParameterGroupName:      "restored-bank-tls",
-		KeyArn:                  "arn:aws:kms:ap-northeast-1:333333333333:key/data",
-		Engine:                  "aurora-postgresql",
-		EngineVersion:           "16.4",
-		ClusterIdentifierPrefix: "restored-bank",
-		InstanceCount:           2,
-		MinCapacity:             0.5,
-		MaxCapacity:             16,
-		PollIntervalSeconds:     60,
-		RestoreTimeoutSeconds:   21600,
-		ApprovalTimeoutSeconds:  86400,
-		VerifyQuery:             "SELECT 1",
-		VerifyDatabase:          "core",
-		TopicArn:                "arn:aws:sns:ap-northeast-1:333333333333:rw-topic",
-		CutoverParameterName:    "/fintech/bank/db-endpoint",
-		EcsClusterArn:           "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app",
-		EcsServiceName:          "bank-api",
+		Region:                   "ap-northeast-1",
+		PickFunctionArn:          "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restorepick",
+		VerifyFunctionArn:        "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restoreverify",
+		MetricsFunctionArn:       "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restoremetrics",
+		LogsKeyArn:               "arn:aws:kms:ap-northeast-1:333333333333:key/logs",
+		DatabaseLogRetentionDays: 731,
+		VaultArn:                 bunkerVault,
+		RestoreRoleArn:           "arn:aws:iam::333333333333:role/rw-restore",
+		SubnetGroupName:          "restore-isolated",
+		SecurityGroupIDs:         []string{"sg-0db1", "sg-0db2"},
+		ParameterGroupName:       "restored-bank-tls",
+		KeyArn:                   "arn:aws:kms:ap-northeast-1:333333333333:key/data",
+		Engine:                   "aurora-postgresql",
+		EngineVersion:            "16.4",
+		ClusterIdentifierPrefix:  "restored-bank",
+		InstanceCount:            2,
+		MinCapacity:              0.5,
+		MaxCapacity:              16,
+		PollIntervalSeconds:      60,
+		RestoreTimeoutSeconds:    21600,
+		ApprovalTimeoutSeconds:   86400,
+		VerifyQuery:              "SELECT 1",
+		VerifyDatabase:           "core",
+		TopicArn:                 "arn:aws:sns:ap-northeast-1:333333333333:rw-topic",
+		CutoverParameterName:     "/fintech/bank/db-endpoint",
+		EcsClusterArn:            "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app",
+		EcsServiceName:           "bank-api",
 	}
 }
 
@@ -107,16 +111,22 @@ func concat(parts ...[]string) []string {
 // fake: the job answers PENDING, RUNNING, RUNNING, COMPLETED; each instance
 // creating, backing-up, available.
 var happyCalls = concat(
-	[]string{rw.StatePick, rw.StateStartRestore},
+	[]string{rw.StatePick, rw.CreateLogGroupState(1), rw.LogRetentionState(1), rw.StateStartRestore},
 	rep(rw.StateDescribeRestore, 4),
 	[]string{rw.StateConfigureCluster, rw.CreateInstanceState(1), rw.CreateInstanceState(2)},
 	// Instance 1 is available at its 3rd poll; instance 2 is polled from then on.
 	[]string{rw.CheckInstanceState(1), rw.CheckInstanceState(1), rw.CheckInstanceState(1), rw.CheckInstanceState(2)},
 	[]string{rw.CheckInstanceState(1), rw.CheckInstanceState(2)},
 	[]string{rw.CheckInstanceState(1), rw.CheckInstanceState(2)},
-	[]string{rw.StateEnableDataAPI, rw.StateVerify, rw.StateNotifyRestored, rw.StateAwaitApproval,
-		rw.StatePutParameter, rw.StateUpdateService, rw.StateNotifyCutover},
+	[]string{rw.StateEnableDataAPI, rw.StateVerify, rw.StateRecordVerified, rw.StateNotifyRestored, rw.StateAwaitApproval,
+		rw.StatePutParameter, rw.StateUpdateService, rw.StateRecordCutover, rw.StateNotifyCutover},
 )
+
+// untilApproval are the happy calls up to and including the approval request.
+var untilApproval = happyCalls[:slices.Index(happyCalls, rw.StateAwaitApproval)+1]
+
+// beforeRestore are the calls before the restore job starts.
+var beforeRestore = []string{rw.StatePick, rw.CreateLogGroupState(1), rw.LogRetentionState(1), rw.StateStartRestore}
 
 func call(t *testing.T, res sfntest.Result, state string, nth int) sfntest.Request {
 	t.Helper()
@@ -215,7 +225,7 @@ func TestExecRestoreJobFailedOrAborted(t *testing.T) {
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.jobStatuses = []string{"PENDING", "RUNNING", end} }})
 			assertFailedWithNotice(t, res, f, rw.ErrorRestoreJobFailed)
 			assert.Equal(t, "restore job restore-job-1 ended "+end, res.Cause)
-			assert.Equal(t, concat([]string{rw.StatePick, rw.StateStartRestore}, rep(rw.StateDescribeRestore, 3), []string{rw.StateNotifyFailure}), res.CallStates())
+			assert.Equal(t, concat(beforeRestore, rep(rw.StateDescribeRestore, 3), []string{rw.StateNotifyFailure}), res.CallStates())
 		})
 	}
 }
@@ -231,7 +241,7 @@ func TestExecRestoreJobStuckRunningEndsWithinBudget(t *testing.T) {
 	budget := time.Duration(p.RestoreTimeoutSeconds) * time.Second
 	assert.LessOrEqual(t, notified.Sub(res.Start), budget, "failure notice within the restore budget")
 	assert.Equal(t, time.Duration(p.MaxPolls()*p.PollIntervalSeconds)*time.Second, notified.Sub(res.Start))
-	assert.Equal(t, concat([]string{rw.StatePick, rw.StateStartRestore}, rep(rw.StateDescribeRestore, p.MaxPolls()), []string{rw.StateNotifyFailure}), res.CallStates())
+	assert.Equal(t, concat(beforeRestore, rep(rw.StateDescribeRestore, p.MaxPolls()), []string{rw.StateNotifyFailure}), res.CallStates())
 	assert.Contains(t, res.Cause, "restore job restore-job-1")
 
 	// A shorter budget ends sooner: the limit comes from the configuration.
@@ -296,7 +306,7 @@ func TestExecApprovalRejectedOrTimedOut(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.approval = c.answer }})
 			assertFailedWithNotice(t, res, f, c.err)
-			assert.Equal(t, concat(happyCalls[:len(happyCalls)-3], []string{rw.StateNotifyFailure}), res.CallStates())
+			assert.Equal(t, concat(untilApproval, []string{rw.StateNotifyFailure}), res.CallStates())
 			asked := call(t, res, rw.StateAwaitApproval, 1).Time
 			assert.Equal(t, c.waiting, call(t, res, rw.StateNotifyFailure, 1).Time.Sub(asked))
 			assert.Empty(t, f.parameters, "nothing cut over")
@@ -318,7 +328,7 @@ func transientError(t *testing.T, tk *asl.Task) string {
 	switch {
 	case strings.HasPrefix(tk.Resource, "arn:aws:states:::aws-sdk:"):
 		svc := strings.Split(tk.Resource, ":")[6]
-		return sfntest.SDKName(svc) + "." + sfntest.SDKName(svc) + "Exception"
+		return sfntest.SDKErrorService(svc) + "." + sfntest.SDKErrorService(svc) + "Exception"
 	case strings.HasPrefix(tk.Resource, "arn:aws:states:::sns:"):
 		return "SNS.InternalErrorException"
 	default:
@@ -336,7 +346,7 @@ func taskStates(t *testing.T, p rw.DefinitionParams) (*asl.StateMachine, []strin
 			names = append(names, n)
 		}
 	}
-	require.Len(t, names, 16)
+	require.Len(t, names, 20)
 	return sm, names
 }
 
@@ -354,7 +364,7 @@ func TestExecTransientErrorInEveryTaskIsRetried(t *testing.T) {
 			if state == rw.StateNotifyFailure {
 				// Reached only on a failure: a rejected cut-over.
 				wantStatus = "FAILED"
-				wantCalls = concat(happyCalls[:len(happyCalls)-3], []string{rw.StateNotifyFailure})
+				wantCalls = concat(untilApproval, []string{rw.StateNotifyFailure})
 				mutate = func(f *fakeAWS) { f.approval = sfntest.Response{Error: rw.ErrorCutoverRejected, Cause: "no"} }
 			}
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) {
@@ -384,7 +394,10 @@ func countOf(list []string, s string) int {
 
 // A persistent error in any Task state ends with the failure notification
 // and the Fail state: never Succeed, and never a cut-over after a failure
-// before the approval.
+// before the approval. The exception are the recovery objective states:
+// measuring must not block recovering (docs/decisions/0019), so their
+// failure is reported in the next notification and the restore goes on;
+// it never ends in Succeed without that notice.
 func TestExecPersistentErrorInEveryTaskEndsInFailure(t *testing.T) {
 	h := sfntest.New(t)
 	sm, names := taskStates(t, workflowParams())
@@ -399,6 +412,10 @@ func TestExecPersistentErrorInEveryTaskEndsInFailure(t *testing.T) {
 					f.approval = sfntest.Response{Error: rw.ErrorCutoverRejected, Cause: "no"}
 				}
 			}})
+			if slices.Contains(rw.ObjectivesStates, state) {
+				assertObjectivesFailureReported(t, res, f, state, errName)
+				return
+			}
 			assert.Equal(t, "FAILED", res.Status)
 			assert.False(t, res.Entered(rw.StateSucceeded))
 			assert.Equal(t, rw.StateFailed, res.States[len(res.States)-1])
@@ -467,4 +484,127 @@ func TestExecModelViolationsAreCaught(t *testing.T) {
 	res = h.Run(t, sfntest.Execution{Definition: string(b), Name: "y", StateMachineArn: stateMachineArn, AllowViolations: true}, newFakeAWS(workflowParams()).handle)
 	require.NotEmpty(t, res.Violations)
 	assert.Contains(t, res.Violations[0], "DesiredCount: want an integer")
+}
+
+// assertObjectivesFailureReported: a persistent failure to record the
+// recovery objectives lets the restore finish, and the next notification
+// names the error; nothing was put for that milestone.
+func assertObjectivesFailureReported(t *testing.T, res sfntest.Result, f *fakeAWS, state, errName string) {
+	t.Helper()
+	assert.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
+	next := rw.StateNotifyRestored
+	milestone := contract.MilestoneVerified
+	if state == rw.StateRecordCutover {
+		next, milestone = rw.StateNotifyCutover, contract.MilestoneCutover
+	}
+	i := slices.Index(res.CallStates(), next)
+	require.GreaterOrEqual(t, i, 1)
+	assert.Equal(t, state, res.CallStates()[i-1], "the notice follows the failed recording")
+	var notice publishedMessage
+	for _, m := range f.published {
+		if m.State == next {
+			notice = m
+		}
+	}
+	objectives, _ := notice.Message["objectives"].(map[string]any)
+	errObj, _ := objectives[milestone].(map[string]any)
+	assert.Equal(t, errName, errObj["Error"], "the %s notice names the recording error", next)
+	for _, put := range f.metrics {
+		for _, d := range put.MetricData {
+			for _, dim := range d.Dimensions {
+				assert.False(t, *dim.Name == contract.DimensionMilestone && *dim.Value == milestone, "nothing put for %s", milestone)
+			}
+		}
+	}
+	// The restore itself is untouched: it is cut over.
+	assert.Equal(t, []string{"arn:aws:ecs:ap-northeast-1:333333333333:service/app/bank-api"}, f.deployed)
+}
+
+// metricValue is the datapoint of metric with dimensions dims that
+// restoremetrics put (fails when there is not exactly one).
+func metricValue(t *testing.T, f *fakeAWS, metric string, dims map[string]string) float64 {
+	t.Helper()
+	var found []float64
+	for _, put := range f.metrics {
+		assert.Equal(t, contract.RecoveryMetricsNamespace, *put.Namespace)
+		for _, d := range put.MetricData {
+			got := map[string]string{}
+			for _, dim := range d.Dimensions {
+				got[*dim.Name] = *dim.Value
+			}
+			if *d.MetricName == metric && assert.ObjectsAreEqual(dims, got) {
+				found = append(found, *d.Value)
+			}
+		}
+	}
+	require.Len(t, found, 1, "%s %v in %d puts", metric, dims, len(f.metrics))
+	return found[0]
+}
+
+// The recovery objectives of a restore: RPO (the restored recovery point's
+// age when the job started) and RTO from the execution's start to the
+// verification and to the cut-over, on the virtual clock; the notices
+// carry what was recorded.
+func TestExecRecoveryObjectivesRecorded(t *testing.T) {
+	h := sfntest.New(t)
+	for name, c := range map[string]struct {
+		input map[string]any
+		rpo   time.Duration
+	}{
+		"given older point": {map[string]any{"recoveryPointArn": "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:rp-old"}, 72 * time.Hour},
+		"latest":            {map[string]any{}, 24 * time.Hour},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, f := runScenario(t, h, scenario{input: c.input})
+			require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
+			assert.Equal(t, happyCalls, res.CallStates())
+			wf := map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow}
+			assert.Equal(t, c.rpo.Seconds(), metricValue(t, f, contract.MetricRecoveryPointAge, wf))
+			verified := call(t, res, rw.StateRecordVerified, 1)
+			assert.Equal(t, sfntest.ExecutionStartTime(res.Start), verified.Params["Payload"].(map[string]any)["executionStartTime"])
+			assert.Equal(t, float64(9*60), metricValue(t, f, contract.MetricRecoveryTime,
+				map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow, contract.DimensionMilestone: contract.MilestoneVerified}))
+			assert.Equal(t, float64(9*60+1800), metricValue(t, f, contract.MetricRecoveryTime,
+				map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow, contract.DimensionMilestone: contract.MilestoneCutover}))
+			assert.Equal(t, call(t, res, rw.StateRecordCutover, 1).Time.Sub(res.Start), res.Elapsed())
+			restored := f.published[0].Message["objectives"].(map[string]any)["verified"].(map[string]any)["recorded"].(map[string]any)
+			assert.Equal(t, c.rpo.Seconds(), restored["recoveryPointAgeSeconds"])
+			done := f.published[2].Message["objectives"].(map[string]any)["cutover"].(map[string]any)["recorded"].(map[string]any)
+			assert.Equal(t, float64(9*60+1800), done["recoveryTimeSeconds"])
+		})
+	}
+}
+
+// The restored cluster's log groups exist before the restore job starts,
+// encrypted with the logs key and kept as long as the workload's; an
+// existing group (a retry after a lost answer) is taken as created.
+func TestExecClusterLogGroupsBeforeTheRestore(t *testing.T) {
+	h := sfntest.New(t)
+	group := rw.ClusterLogGroupName("restored-bank-3f2c8a10-0000-4000-8000-000000000001", "postgresql")
+	res, f := runScenario(t, h, scenario{})
+	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
+	require.Contains(t, f.logGroups, group)
+	assert.Equal(t, "arn:aws:kms:ap-northeast-1:333333333333:key/logs", f.logGroups[group].kmsKeyID)
+	assert.Equal(t, 731, f.logGroups[group].retentionDays)
+	assert.Less(t, slices.Index(res.CallStates(), rw.LogRetentionState(1)), slices.Index(res.CallStates(), rw.StateStartRestore))
+	assert.Equal(t, map[string]any{"logGroupName": group, "kmsKeyId": "arn:aws:kms:ap-northeast-1:333333333333:key/logs"},
+		call(t, res, rw.CreateLogGroupState(1), 1).Params)
+
+	res, f = runScenario(t, h, scenario{mutate: func(f *fakeAWS) {
+		f.logGroups[group] = &logGroup{kmsKeyID: "arn:aws:kms:ap-northeast-1:333333333333:key/logs"}
+	}})
+	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
+	assert.Equal(t, happyCalls, res.CallStates())
+	assert.Equal(t, 731, f.logGroups[group].retentionDays, "the retention is set on the existing group too")
+
+	// The proof can fail: without the already-exists Catch the same run
+	// fails through the failure notification.
+	res, f = runScenario(t, h, scenario{
+		mutate: func(f *fakeAWS) { f.logGroups[group] = &logGroup{} },
+		editDef: func(def string) string {
+			return replaceOnce(t, def, `{"ErrorEquals":["`+rw.ErrorLogGroupExists+`"],"ResultPath":"$.logGroup","Next":"`+rw.LogRetentionState(1)+`"},`, "")
+		},
+	})
+	assertFailedWithNotice(t, res, f, rw.ErrorLogGroupExists)
+	assert.Empty(t, f.jobs, "no restore without its log groups")
 }
