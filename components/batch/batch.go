@@ -42,8 +42,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 

@@ -3,10 +3,14 @@ package encryptedaurora
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 )
 
 // Posture is the security posture EncryptedAurora guarantees for a cluster
@@ -80,3 +84,25 @@ func NewTLSParameterGroup(ctx *pulumi.Context, name, groupName, clusterID, engin
 	}
 	return pg, nil
 }
+
+// ConnectPolicy is the identity policy that lets a role log in as the IAM
+// database user user (rds-db:connect) on any cluster of account and region:
+// a restored cluster gets a new resource id, and the application must still
+// connect as the same user after the cut-over.
+func ConnectPolicy(region, account, user string) (string, error) {
+	if p := awsfacts.RegionProblem(region); p != "" {
+		return "", fmt.Errorf("connect policy: region %q %s", region, p)
+	}
+	if !awsfacts.ValidAccountID(account) {
+		return "", fmt.Errorf("connect policy: account %q is not a 12-digit account id", account)
+	}
+	if !dbUserRE.MatchString(user) {
+		return "", fmt.Errorf("connect policy: %q is not a database user name", user)
+	}
+	return awsiam.Policy(awsiam.Allow("ConnectWithIAMAuth", []string{"rds-db:connect"},
+		fmt.Sprintf("arn:%s:rds-db:%s:%s:dbuser:*/%s", awsfacts.Partition, region, account, user)))
+}
+
+// dbUserRE is a PostgreSQL/MySQL user name this module creates: a letter,
+// then letters, digits or '_', at most 63 characters.
+var dbUserRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)

@@ -20,8 +20,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.

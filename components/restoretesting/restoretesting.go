@@ -30,7 +30,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -126,21 +126,13 @@ func NewRestoreTesting(ctx *pulumi.Context, name string, args *Args, opts ...pul
 	if err != nil {
 		return nil, wrap("security group", err)
 	}
-	trust, err := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "backup.amazonaws.com"},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": args.AccountID}},
-		}},
-	})
+	trust, err := awsiam.ServiceTrust("backup.amazonaws.com", args.AccountID)
 	if err != nil {
 		return nil, wrap("trust policy", err)
 	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Description:      pulumi.String("AWS Backup restore testing from the shared air-gapped vault"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, parent)
 	if err != nil {
 		return nil, wrap("role", err)

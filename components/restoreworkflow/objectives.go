@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
@@ -82,7 +83,7 @@ func (a *Args) validateObjectives() []string {
 // resource-level permissions) and its own namespace only.
 func metricsStatements() []map[string]any {
 	return []map[string]any{
-		stmt("DescribeRestoreJobs", []string{"backup:DescribeRestoreJob"}, "*"),
+		awsiam.Allow("DescribeRestoreJobs", []string{"backup:DescribeRestoreJob"}, "*"),
 		{
 			"Sid": "PutRecoveryMetrics", "Effect": "Allow", "Action": []string{"cloudwatch:PutMetricData"}, "Resource": []string{"*"},
 			"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": contract.RecoveryMetricsNamespace}},

@@ -3,6 +3,8 @@ package restoreworkflow
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 )
 
 // The restored cluster's posture (encryptedaurora.PostureFor) needs the
@@ -26,9 +28,9 @@ func (a *Args) validatePosture() []string {
 // (AWS Backup tags the restored cluster as the caller).
 func postureStatements(a DefinitionParams, account, clusterPattern string) []map[string]any {
 	return []map[string]any{
-		stmt("UseRestoreParameterGroup", []string{"rds:ModifyDBCluster"},
+		awsiam.Allow("UseRestoreParameterGroup", []string{"rds:ModifyDBCluster"},
 			fmt.Sprintf("arn:aws:rds:%s:%s:cluster-pg:%s", a.Region, account, a.ParameterGroupName)),
-		stmt("TagRestoredCluster", []string{"rds:AddTagsToResource"}, clusterPattern),
+		awsiam.Allow("TagRestoredCluster", []string{"rds:AddTagsToResource"}, clusterPattern),
 	}
 }
 

@@ -40,7 +40,6 @@
 package restoreworkflow
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -57,9 +56,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
@@ -382,16 +381,6 @@ func ParameterArn(region, account, name string) string {
 	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", region, account, strings.TrimPrefix(name, "/"))
 }
 
-// policyDoc renders statements as an IAM policy document.
-func policyDoc(statements ...map[string]any) (string, error) {
-	out, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
-	return string(out), err
-}
-
-func stmt(sid string, actions []string, resources ...string) map[string]any {
-	return map[string]any{"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
-}
-
 func (b *builder) trust(service string) (string, error) {
 	return awsiam.ServiceTrust(service, b.a.AccountID)
 }
@@ -477,7 +466,7 @@ func (b *builder) restoreRole() (*iam.Role, error) {
 		return nil, fmt.Errorf("restore role policy: %w", err)
 	}
 	doc := b.a.KeyArn.ToStringOutput().ApplyT(func(key string) (string, error) {
-		return policyDoc(stmt("UseRestoreKey", []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"}, key))
+		return awsiam.Policy(awsiam.Allow("UseRestoreKey", []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptFrom", "kms:ReEncryptTo"}, key))
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(b.ctx, b.child("restore-role-key"), &iam.RolePolicyArgs{Role: role.Name, Policy: doc}, b.parent); err != nil {
 		return nil, fmt.Errorf("restore role key policy: %w", err)
@@ -489,10 +478,10 @@ func (b *builder) restoreRole() (*iam.Role, error) {
 // network interfaces and what the function calls.
 func (b *builder) functionPolicy(fn, logGroupArn, vaultArn, keyArn string) (string, error) {
 	sts := []map[string]any{
-		stmt("OwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroupArn+":*"),
+		awsiam.Allow("OwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroupArn+":*"),
 		// Network interfaces of a VPC function: these actions have no
 		// resource-level scoping (AWSLambdaVPCAccessExecutionRole grants the same).
-		stmt("VpcNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, "*"),
+		awsiam.Allow("VpcNetworkInterfaces", []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, "*"),
 	}
 	switch fn {
 	case FunctionPick:
@@ -501,22 +490,22 @@ func (b *builder) functionPolicy(fn, logGroupArn, vaultArn, keyArn string) (stri
 			return "", err
 		}
 		sts = append(sts,
-			stmt("ListVault", []string{"backup:ListRecoveryPointsByBackupVault"}, vaultArn),
-			stmt("ReadRecoveryPoints", []string{"backup:DescribeRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata"}, rps, vaultArn))
+			awsiam.Allow("ListVault", []string{"backup:ListRecoveryPointsByBackupVault"}, vaultArn),
+			awsiam.Allow("ReadRecoveryPoints", []string{"backup:DescribeRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata"}, rps, vaultArn))
 	case FunctionVerify:
 		sts = append(sts,
-			stmt("DescribeRestored", []string{"rds:DescribeDBClusters"}, b.clusterPattern()),
-			stmt("DescribeRestoredInstances", []string{"rds:DescribeDBInstances"}, b.instancePattern()))
+			awsiam.Allow("DescribeRestored", []string{"rds:DescribeDBClusters"}, b.clusterPattern()),
+			awsiam.Allow("DescribeRestoredInstances", []string{"rds:DescribeDBInstances"}, b.instancePattern()))
 		if b.a.VerifyQuery != "" {
 			sts = append(sts,
-				stmt("HealthQuery", []string{"rds-data:ExecuteStatement"}, b.clusterPattern()),
-				stmt("RestoredMasterSecret", []string{"secretsmanager:GetSecretValue"}, b.secretPattern()),
-				stmt("DecryptRestoredMasterSecret", []string{"kms:Decrypt"}, keyArn))
+				awsiam.Allow("HealthQuery", []string{"rds-data:ExecuteStatement"}, b.clusterPattern()),
+				awsiam.Allow("RestoredMasterSecret", []string{"secretsmanager:GetSecretValue"}, b.secretPattern()),
+				awsiam.Allow("DecryptRestoredMasterSecret", []string{"kms:Decrypt"}, keyArn))
 		}
 	case FunctionMetrics:
 		sts = append(sts, metricsStatements()...)
 	}
-	return policyDoc(sts...)
+	return awsiam.Policy(sts...)
 }
 
 func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
@@ -637,22 +626,22 @@ func (b *builder) resolve(restoreRole *iam.Role, topic *notifytopic.Topic, logs 
 func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPattern string) (string, error) {
 	a := r.DefinitionParams
 	sts := []map[string]any{
-		stmt("InvokeWorkflowFunctions", []string{"lambda:InvokeFunction"}, a.PickFunctionArn, a.VerifyFunctionArn, a.MetricsFunctionArn),
-		stmt("StartRestoreFromVault", []string{"backup:StartRestoreJob"}, r.RecoveryPoints),
+		awsiam.Allow("InvokeWorkflowFunctions", []string{"lambda:InvokeFunction"}, a.PickFunctionArn, a.VerifyFunctionArn, a.MetricsFunctionArn),
+		awsiam.Allow("StartRestoreFromVault", []string{"backup:StartRestoreJob"}, r.RecoveryPoints),
 		// DescribeRestoreJob has no resource-level permissions.
-		stmt("DescribeRestoreJobs", []string{"backup:DescribeRestoreJob"}, "*"),
+		awsiam.Allow("DescribeRestoreJobs", []string{"backup:DescribeRestoreJob"}, "*"),
 		{
 			"Sid": "PassRestoreRoleToBackup", "Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []string{r.RestoreRole},
 			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "backup.amazonaws.com"}},
 		},
-		stmt("ConfigureRestoredCluster", []string{"rds:ModifyDBCluster", "rds:DescribeDBClusters"}, clusterPattern),
-		stmt("CreateRestoredInstances", []string{"rds:CreateDBInstance"}, instancePattern, clusterPattern,
+		awsiam.Allow("ConfigureRestoredCluster", []string{"rds:ModifyDBCluster", "rds:DescribeDBClusters"}, clusterPattern),
+		awsiam.Allow("CreateRestoredInstances", []string{"rds:CreateDBInstance"}, instancePattern, clusterPattern,
 			fmt.Sprintf("arn:aws:rds:%s:%s:subgrp:%s", a.Region, account, a.SubnetGroupName)),
-		stmt("WatchRestoredInstances", []string{"rds:DescribeDBInstances"}, instancePattern),
+		awsiam.Allow("WatchRestoredInstances", []string{"rds:DescribeDBInstances"}, instancePattern),
 		// ModifyDBCluster with ManageMasterUserPassword creates the secret as the caller.
-		stmt("ManagedMasterSecret", []string{"secretsmanager:CreateSecret", "secretsmanager:TagResource"}, secretPattern),
-		stmt("UseRestoreKey", []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"}, a.KeyArn),
-		stmt("Notify", []string{"sns:Publish"}, a.TopicArn),
+		awsiam.Allow("ManagedMasterSecret", []string{"secretsmanager:CreateSecret", "secretsmanager:TagResource"}, secretPattern),
+		awsiam.Allow("UseRestoreKey", []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"}, a.KeyArn),
+		awsiam.Allow("Notify", []string{"sns:Publish"}, a.TopicArn),
 		// The topic is encrypted with the notifications key: SNS uses it as
 		// the publisher, so every SNS Task needs it.
 		{
@@ -660,18 +649,18 @@ func rolePolicy(r resolved, account, clusterPattern, instancePattern, secretPatt
 			"Action": []string{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": []string{r.NotifyKeyArn},
 			"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("sns.%s.amazonaws.com", a.Region)}},
 		},
-		stmt("Cutover", []string{"ssm:PutParameter"}, ParameterArn(a.Region, account, a.CutoverParameterName)),
-		stmt("Redeploy", []string{"ecs:UpdateService"}, r.ServiceArn),
+		awsiam.Allow("Cutover", []string{"ssm:PutParameter"}, ParameterArn(a.Region, account, a.CutoverParameterName)),
+		awsiam.Allow("Redeploy", []string{"ecs:UpdateService"}, r.ServiceArn),
 		// CloudWatch Logs vended delivery: these actions take no resource.
-		stmt("LogDelivery", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, "*"),
+		awsiam.Allow("LogDelivery", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, "*"),
 	}
 	sts = append(sts, postureStatements(a, account, clusterPattern)...)
-	sts = append(sts, stmt("RestoredClusterLogGroups", []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy"},
+	sts = append(sts, awsiam.Allow("RestoredClusterLogGroups", []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy"},
 		clusterLogGroupPattern(a.Region, account, a.ClusterIdentifierPrefix)))
 	if a.VerifyQuery != "" {
-		sts = append(sts, stmt("EnableDataApi", []string{"rds:EnableHttpEndpoint"}, clusterPattern))
+		sts = append(sts, awsiam.Allow("EnableDataApi", []string{"rds:EnableHttpEndpoint"}, clusterPattern))
 	}
-	return policyDoc(sts...)
+	return awsiam.Policy(sts...)
 }
 
 func (b *builder) stateMachine(restoreRole *iam.Role, topic *notifytopic.Topic) error {

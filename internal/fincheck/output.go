@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
@@ -107,11 +108,11 @@ func writeText(w io.Writer, stack string, g *graph.Graph, vs []rules.Violation) 
 	var b strings.Builder
 	fmt.Fprintf(&b, "stack %s: %d cloud resources in %d components\n", stack, custom, len(g.Resources)-custom)
 	fmt.Fprintf(&b, "\nper component:\n")
-	for _, k := range sortedKeys(byComponent) {
+	for _, k := range slices.Sorted(maps.Keys(byComponent)) {
 		fmt.Fprintf(&b, "  %4d  %s\n", byComponent[k], k)
 	}
 	fmt.Fprintf(&b, "\nper type:\n")
-	for _, k := range sortedKeys(byType) {
+	for _, k := range slices.Sorted(maps.Keys(byType)) {
 		fmt.Fprintf(&b, "  %4d  %s\n", byType[k], k)
 	}
 	mandatory, advisory := 0, 0
@@ -128,13 +129,4 @@ func writeText(w io.Writer, stack string, g *graph.Graph, vs []rules.Violation) 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/apprunnerapi"
 	"github.com/fintech-resilience/fintech-resilience/components/batch"
 	"github.com/fintech-resilience/fintech-resilience/components/edge"
+	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/frontend"
 	"github.com/fintech-resilience/fintech-resilience/components/keyring"
@@ -159,6 +160,10 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 		}
 		ctx.Export("apiUrl", api.ServiceURL)
 	default:
+		taskPolicy, err := iamAuthPolicy(cfg, db)
+		if err != nil {
+			return nil, err
+		}
 		api, err := apiservice.NewApiService(ctx, "api", &apiservice.Args{
 			ServiceName: ServiceName, AccountID: cfg.AccountID, Region: cfg.Region,
 			VpcID: vpc.VpcID, PrivateSubnetIDs: vpc.PrivateSubnetIDs,
@@ -169,7 +174,7 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			ListenerPort: listenerPort(a), CertificateArn: optString(a.AlbCertificateArn),
 			HealthCheckPath: a.HealthCheckPath, CloudFrontPrefixListID: a.OriginPrefixListID,
 			DatabaseSecurityGroupID: db.SecurityGroupID, DatabasePort: db.Port,
-			TaskPolicyJSON: iamAuthPolicy(cfg, db), InterfaceEndpoints: &endpoints,
+			TaskPolicyJSON: taskPolicy, InterfaceEndpoints: &endpoints,
 		})
 		if err != nil {
 			return nil, err
@@ -206,9 +211,13 @@ func application(ctx *pulumi.Context, cfg *cfgpkg.Config, keys *keyring.KeyRing,
 			batchEnv := map[string]string{
 				"DB_PORT": fmt.Sprint(db.Port), "DB_NAME": db.Name, "DB_AUTH": "iam", "DB_USER": BatchDatabaseUser,
 			}
+			batchPolicy, err := rdsConnectPolicy(cfg, BatchDatabaseUser)
+			if err != nil {
+				return nil, err
+			}
 			b, err := batch.NewBatch(ctx, "batch", &batch.Args{
 				Secrets: batchSecrets, Environment: batchEnv, SecretsKeyArn: dataKey.Arn,
-				TaskPolicyJSON: rdsConnectPolicy(cfg, BatchDatabaseUser),
+				TaskPolicyJSON: batchPolicy,
 				ClusterArn:     api.ClusterArn, PrivateSubnetIDs: vpc.PrivateSubnetIDs, VpcID: vpc.VpcID,
 				Image: a.Image, CpuArchitecture: a.CpuArchitecture, Cpu: a.BatchCpu, Memory: a.BatchMem,
 				LogsKeyArn: logsKey.Arn, QueueKeyArn: notifyKey.Arn, LogRetentionDays: a.LogRetentionDays,
@@ -257,18 +266,21 @@ const (
 
 // iamAuthPolicy lets the application's task role connect as
 // IAMDatabaseUser with IAM authentication, when it has no password.
-func iamAuthPolicy(cfg *cfgpkg.Config, db dbAccess) pulumi.StringInput {
+func iamAuthPolicy(cfg *cfgpkg.Config, db dbAccess) (pulumi.StringInput, error) {
 	if db.SecretArn != nil {
-		return nil
+		return nil, nil
 	}
 	return rdsConnectPolicy(cfg, IAMDatabaseUser)
 }
 
 // rdsConnectPolicy allows rds-db:connect as one database user on any
 // cluster of this account and region (restored clusters get new ids).
-func rdsConnectPolicy(cfg *cfgpkg.Config, user string) pulumi.StringInput {
-	return pulumi.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ConnectWithIAMAuth","Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:%s:%s:dbuser:*/%s"}]}`,
-		cfg.Region, cfg.AccountID, user))
+func rdsConnectPolicy(cfg *cfgpkg.Config, user string) (pulumi.StringInput, error) {
+	doc, err := encryptedaurora.ConnectPolicy(cfg.Region, cfg.AccountID, user)
+	if err != nil {
+		return nil, fmt.Errorf("database user %s: %w", user, err)
+	}
+	return pulumi.String(doc), nil
 }
 
 // endpointParameterArn is the ARN of DatabaseEndpointParameter.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,7 +157,7 @@ func (a ec2Adapter) InstanceVolumes(ctx context.Context, instanceID string) ([]s
 // volume's KMS key (EBS does this; it cannot be turned off), so CMK-encrypted evidence stays under the CMK.
 func (a ec2Adapter) CreateSnapshot(ctx context.Context, volumeID, description string, tags map[string]string) (Snapshot, error) {
 	var t []ec2types.Tag
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		t = append(t, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	resp, err := a.api.CreateSnapshot(ctx, &ec2.CreateSnapshotInput{
@@ -235,7 +237,7 @@ type rdsAdapter struct{ api RDSAPI }
 
 func (a rdsAdapter) CreateClusterSnapshot(ctx context.Context, clusterID, snapshotID string, tags map[string]string) (Snapshot, error) {
 	var t []rdstypes.Tag
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		t = append(t, rdstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	resp, err := a.api.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
@@ -39,7 +41,6 @@ const (
 )
 
 var (
-	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
 	vpcRe     = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	naclRe    = regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`)
 	subnetRe  = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
@@ -94,7 +95,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ApprovalStateMachineARN: get(EnvApprovalSMArn),
 		ReleaseFunctionName:     get(EnvReleaseFunction),
 	}
-	if c.AccountID != "" && !accountRe.MatchString(c.AccountID) {
+	if c.AccountID != "" && !awsfacts.ValidAccountID(c.AccountID) {
 		errs = append(errs, fmt.Errorf("%s %q is not a 12-digit account id", EnvAccountID, c.AccountID))
 	}
 
@@ -104,7 +105,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		} else if len(c.QuarantineNACLs) == 0 {
 			errs = append(errs, fmt.Errorf("%s is empty: at least one VPC needs a quarantine network ACL", EnvQuarantineNACLs))
 		}
-		for _, vpc := range sortedKeys(c.QuarantineNACLs) {
+		for _, vpc := range slices.Sorted(maps.Keys(c.QuarantineNACLs)) {
 			if !vpcRe.MatchString(vpc) {
 				errs = append(errs, fmt.Errorf("%s: key %q is not a VPC id", EnvQuarantineNACLs, vpc))
 			}
@@ -119,7 +120,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if err := json.Unmarshal([]byte(raw), &c.BlastRadiusSubnets); err != nil {
 			errs = append(errs, fmt.Errorf("%s is not a JSON object of vpc id to a list of subnet ids: %w", EnvBlastRadiusSubnets, err))
 		}
-		for _, vpc := range sortedKeys(c.BlastRadiusSubnets) {
+		for _, vpc := range slices.Sorted(maps.Keys(c.BlastRadiusSubnets)) {
 			if _, ok := c.QuarantineNACLs[vpc]; !ok {
 				errs = append(errs, fmt.Errorf("%s: VPC %q has no quarantine network ACL in %s", EnvBlastRadiusSubnets, vpc, EnvQuarantineNACLs))
 			}
@@ -175,7 +176,7 @@ func LoadReleaseConfig(getenv func(string) string) (ReleaseConfig, error) {
 		AccountID:        required(EnvAccountID),
 		Region:           strings.TrimSpace(getenv(EnvRegion)),
 	}
-	if c.AccountID != "" && !accountRe.MatchString(c.AccountID) {
+	if c.AccountID != "" && !awsfacts.ValidAccountID(c.AccountID) {
 		errs = append(errs, fmt.Errorf("%s %q is not a 12-digit account id", EnvAccountID, c.AccountID))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -204,13 +205,4 @@ func splitList(v string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -198,7 +200,7 @@ func (i *Isolator) targets(ctx context.Context, f Finding) (targets []target, sk
 			warnings = append(warnings, fmt.Sprintf("ECS task %s has no ENI subnet: using the blast radius", task))
 		}
 	}
-	for _, vpc := range sortedKeys(i.cfg.BlastRadiusSubnets) {
+	for _, vpc := range slices.Sorted(maps.Keys(i.cfg.BlastRadiusSubnets)) {
 		for _, s := range i.cfg.BlastRadiusSubnets[vpc] {
 			add(s, vpc)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -365,19 +366,10 @@ func (f *fakeAWS) createCluster(id string, job *restoreJob) {
 	}
 	if job.copyTags {
 		rp, _ := f.recoveryPoint(job.recoveryPoint)
-		for _, k := range sortedKeys(rp.tags) {
+		for _, k := range slices.Sorted(maps.Keys(rp.tags)) {
 			f.clusters[id].TagList = append(f.clusters[id].TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(rp.tags[k])})
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {

@@ -52,3 +52,9 @@ func TestPolicy(t *testing.T) {
 	_, err = Policy(Statement{"Resource": make(chan int)})
 	assert.ErrorContains(t, err, "encode JSON")
 }
+
+func TestAllow(t *testing.T) {
+	got, err := Policy(Allow("Read", []string{"s3:GetObject", "s3:ListBucket"}, "arn:aws:s3:::b", "arn:aws:s3:::b/*"))
+	require.NoError(t, err)
+	assert.Equal(t, `{"Statement":[{"Action":["s3:GetObject","s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Sid":"Read"}],"Version":"2012-10-17"}`, got)
+}

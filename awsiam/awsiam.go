@@ -48,6 +48,11 @@ func JSON(v any) (string, error) {
 	return string(out), nil
 }
 
+// Allow is an Allow statement named sid of actions on resources.
+func Allow(sid string, actions []string, resources ...string) Statement {
+	return Statement{"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+}
+
 // ServiceTrust returns an assume-role policy that admits the AWS service
 // principal service. With a non-empty sourceAccount the service may assume
 // the role only on behalf of that account (aws:SourceAccount).
