@@ -1,7 +1,7 @@
 // Package awsfacts holds the rules of AWS itself that the program checks its
 // input against: the shape of an account id, which regions it accepts (those
-// of the aws partition only, see docs/decisions/0020) and the retention
-// periods CloudWatch Logs accepts.
+// of the aws partition only, see docs/decisions/0020), the retention
+// periods CloudWatch Logs accepts and the parts of a private ECR image URI.
 //
 // It is a leaf: it imports only the standard library, so the components,
 // the configuration reader, the Lambda functions and the checker can all use

@@ -398,7 +398,7 @@ func TestValidFargateSize(t *testing.T) {
 
 func TestECRRepositoryArn(t *testing.T) {
 	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/team/api",
-		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/team/api@sha256:abc"))
+		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/team/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"))
 	assert.Equal(t, "arn:aws:ecr:us-east-1:222222222222:repository/api",
 		ECRRepositoryArn("222222222222.dkr.ecr.us-east-1.amazonaws.com/api"))
 	assert.Empty(t, ECRRepositoryArn("public.ecr.aws/nginx/nginx:1"))

@@ -131,7 +131,6 @@ type AppRunnerApi struct {
 
 var (
 	serviceRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{3,28}$`)
-	ecrImageRE  = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
 	publicECRRE = regexp.MustCompile(`^public\.ecr\.aws/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$`)
 	ruleGroupRE = regexp.MustCompile(`^AWSManagedRules[A-Za-z0-9]+$`)
 	pathRE      = regexp.MustCompile(`^/[A-Za-z0-9/_.~%-]*$`)
@@ -172,7 +171,7 @@ func (a *Args) Validate(name string) error {
 	if svc := a.serviceName(name); !serviceRE.MatchString(svc) {
 		add("ServiceName %q must be 4-29 letters, digits, '-' or '_', starting with a letter or digit", svc)
 	}
-	if !ecrImageRE.MatchString(a.Image) && !publicECRRE.MatchString(a.Image) {
+	if img, ok := awsfacts.ParseECRImage(a.Image); !(ok && img.Pinned()) && !publicECRRE.MatchString(a.Image) {
 		add("Image %q is not an ECR image identifier with a tag or digest", a.Image)
 	}
 	if a.Port < 1 || a.Port > 65535 {
@@ -339,7 +338,7 @@ func (b *builder) roles() error {
 			return fmt.Errorf("instance policy: %w", err)
 		}
 	}
-	if a.AccessRoleArn == nil && ecrImageRE.MatchString(a.Image) {
+	if _, private := awsfacts.ParseECRImage(a.Image); a.AccessRoleArn == nil && private {
 		accTrust, err := awsiam.ServiceTrust("build.apprunner.amazonaws.com", "")
 		if err != nil {
 			return err

@@ -164,8 +164,6 @@ var (
 	rateRE     = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRE     = regexp.MustCompile(`^cron\(([^()]+)\)$`)
 	timezoneRE = regexp.MustCompile(`^(UTC|[A-Z][A-Za-z_]*(/[A-Za-z0-9_+-]+){1,2})$`)
-	// ecrImageRE is a private ECR image whose execution role may pull it.
-	ecrImageRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})?$`)
 )
 
 // ValidFargateSize reports whether cpu units and memory MiB are a
@@ -378,7 +376,7 @@ func (bd *builder) roles() error {
 			"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			"Resource": []string{logArn + ":log-stream:*"},
 		}}
-		if ecrImageRE.MatchString(a.Image) {
+		if _, private := awsfacts.ParseECRImage(a.Image); private {
 			sts = append(sts,
 				awsiam.Statement{"Sid": "EcrLogin", "Effect": "Allow", "Action": []string{"ecr:GetAuthorizationToken"}, "Resource": []string{"*"}},
 				awsiam.Statement{

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
@@ -56,7 +57,7 @@ func (bd *builder) flows() error {
 		resource  string
 	}
 	execList := []execAccess{}
-	if ecrImageRE.MatchString(a.Image) {
+	if _, private := awsfacts.ParseECRImage(a.Image); private {
 		execList = append(execList,
 			execAccess{"image-auth", "ECR authorization before the pull", []string{"ecr:GetAuthorizationToken"}, "*"},
 			execAccess{"image-pull", "pull the job image", []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, fargate.ECRRepositoryArn(a.Image)})

@@ -3,7 +3,8 @@ package config
 import (
 	"fmt"
 	"regexp"
-	"strings"
+
+	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
 
 // Backup is the workload account's backup configuration.
@@ -275,30 +276,26 @@ func (r *reader) restoreImage(c *Config) string {
 	if c.App == nil || c.App.Image == "" || r.has("apiImage") {
 		return ""
 	}
-	registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", c.AccountID, c.Region)
-	m := digestImageRE.FindStringSubmatch(c.App.Image)
-	if !strings.HasPrefix(c.App.Image, registry) || m == nil {
+	own := awsfacts.ECRImage{Account: c.AccountID, Region: c.Region}
+	registry := own.Registry()
+	img, ok := awsfacts.ParseECRImage(c.App.Image)
+	if !ok || img.Digest == "" || img.Account != own.Account || img.Region != own.Region {
 		r.fail("apiImage", c.App.Image, fmt.Sprintf("must be pinned by digest in the restore account's own registry (%s<repository>@sha256:<64 hex digits>): "+
 			"the workload account's registry may be compromised or gone, and a tag can be moved", registry))
 		return ""
 	}
-	return m[1]
+	return img.Repository
 }
-
-var (
-	digestImageRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/([a-z0-9._/-]+)@sha256:[0-9a-f]{64}$`)
-	ecrImageRE    = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/([a-z0-9._/-]+)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$`)
-)
 
 // ECRRepository is the repository of an image in an ECR registry
 // (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:tag or @digest),
 // false for another registry.
 func ECRRepository(image string) (string, bool) {
-	m := ecrImageRE.FindStringSubmatch(image)
-	if m == nil {
+	img, ok := awsfacts.ParseECRImage(image)
+	if !ok || !img.Pinned() {
 		return "", false
 	}
-	return m[1], true
+	return img.Repository, true
 }
 
 var clusterPrefixRE = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)

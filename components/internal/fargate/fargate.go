@@ -4,18 +4,11 @@
 package fargate
 
 import (
-	"fmt"
-	"regexp"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 )
-
-// ecrImageRE matches a private ECR image URI of the aws partition: account,
-// region and repository.
-var ecrImageRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)`)
 
 // ValidSize reports whether cpu units and memory MiB are a task size
 // Fargate (Linux) accepts.
@@ -46,11 +39,11 @@ func ValidSize(cpu, memory int) bool {
 // or "" when the image is not in ECR of the aws partition (only aws-partition
 // regions are accepted, docs/decisions/0020).
 func ECRRepositoryArn(image string) string {
-	m := ecrImageRE.FindStringSubmatch(image)
-	if m == nil {
+	img, ok := awsfacts.ParseECRImage(image)
+	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", awsfacts.Partition, m[2], m[1], m[3])
+	return img.RepositoryArn()
 }
 
 // EgressHTTPSAndDatabase returns the egress rules of a security group that

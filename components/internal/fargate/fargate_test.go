@@ -19,8 +19,10 @@ func TestECRRepositoryArn(t *testing.T) {
 	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/team/api",
 		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/team/api:v1"))
 	assert.Equal(t, "arn:aws:ecr:ap-northeast-1:111111111111:repository/api",
-		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/api@sha256:abc"))
+		ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"))
 	// China (aws-cn) is not a partition the program accepts (ADR 0020).
-	assert.Empty(t, ECRRepositoryArn("111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:abc"))
+	assert.Empty(t, ECRRepositoryArn("111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"))
 	assert.Empty(t, ECRRepositoryArn("public.ecr.aws/nginx/nginx:1"))
+	// A malformed digest is not an image ECS can pull: no repository is granted.
+	assert.Empty(t, ECRRepositoryArn("111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/api@sha256:abc"))
 }
