@@ -223,6 +223,10 @@ func TestParseVaultArn(t *testing.T) {
 	assert.Equal(t, VaultRef{Arn: vaultArn, AccountID: "222222222222", Name: "fintech-bunker"}, v)
 	_, err = ParseVaultArn("arn:aws:backup:ap-northeast-1:2222:backup-vault:x")
 	require.Error(t, err)
+	// Only the aws partition is accepted (ADR 0020), as the config does.
+	_, err = ParseVaultArn("arn:aws-us-gov:backup:us-gov-west-1:222222222222:backup-vault:fintech-bunker")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "arn:aws:backup:")
 }
 
 func FuzzParseInputs(f *testing.F) {

@@ -98,10 +98,10 @@ func decodeStrict(raw []byte, v any) error {
 }
 
 var (
-	vaultArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:([0-9]{12}):backup-vault:([A-Za-z0-9_-]{2,50})$`)
-	anyArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:\S+$`)
-	kmsKeyArnRE  = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
-	secretArnRE  = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:\S+$`)
+	vaultArnRE   = regexp.MustCompile(`^arn:aws:backup:[a-z0-9-]+:([0-9]{12}):backup-vault:([A-Za-z0-9_-]{2,50})$`)
+	anyArnRE     = regexp.MustCompile(`^arn:aws:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:\S+$`)
+	kmsKeyArnRE  = regexp.MustCompile(`^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+	secretArnRE  = regexp.MustCompile(`^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:\S+$`)
 	identifierRE = regexp.MustCompile(`^[A-Za-z](?:[A-Za-z0-9]|-(?:[A-Za-z0-9]))*$`)
 	nameRE       = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
 )
