@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/internal/iamsim"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
@@ -149,6 +150,9 @@ type Check struct {
 // flow.AnyPrincipalOf: a role of that account that may do anything.
 const AnyAdministrator = "fincheck-any-administrator"
 
+// adminPolicy is the fixed identity policy of an assumed administrator:
+// a constant document, not one built from a graph (graph-built documents
+// go through awsiam.Policy).
 var adminPolicy = json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Sid":"AssumedAdministrator","Effect":"Allow","Action":"*","Resource":"*"}]}`)
 
 // Plan builds the checks of the declarations of stack (which must be in u).
@@ -422,7 +426,7 @@ func refersByARN(p *graph.Resource, prop, arn string) bool {
 // as Lambda does for AddPermission.
 func lambdaPolicy(g *graph.Graph, fn *graph.Resource) (json.RawMessage, string, string) {
 	fnArn := graph.Str(mustOutput(fn, "arn"))
-	var stmts []map[string]any
+	var stmts []awsiam.Statement
 	for _, p := range g.OfType("aws:lambda/permission:Permission") {
 		if !refers(g, p, "function", fn) && !refersByARN(p, "function", fnArn) {
 			continue
@@ -431,7 +435,7 @@ func lambdaPolicy(g *graph.Graph, fn *graph.Resource) (json.RawMessage, string, 
 			return nil, p.Name, fmt.Sprintf("resource side: permission %s unknown at preview time", p.Name)
 		}
 		principal := graph.Str(mustInput(p, "principal"))
-		st := map[string]any{
+		st := awsiam.Statement{
 			"Sid": p.Name, "Effect": "Allow", "Action": graph.Str(mustInput(p, "action")), "Resource": fnArn,
 		}
 		if strings.HasSuffix(principal, ".amazonaws.com") {
@@ -454,11 +458,11 @@ func lambdaPolicy(g *graph.Graph, fn *graph.Resource) (json.RawMessage, string, 
 	if len(stmts) == 0 {
 		return nil, "", ""
 	}
-	doc, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
+	doc, err := awsiam.Policy(stmts...)
 	if err != nil {
 		return nil, "", fmt.Sprintf("resource side: permissions of %s: %v", fn.Name, err)
 	}
-	return doc, fn.Name + " (permissions)", ""
+	return json.RawMessage(doc), fn.Name + " (permissions)", ""
 }
 
 func mustOutput(r *graph.Resource, prop string) any {
