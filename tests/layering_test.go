@@ -199,3 +199,35 @@ func TestImportViolationsFail(t *testing.T) {
 	// Prefixes are whole path elements: internalx is not internal.
 	assert.Empty(t, importViolations(map[string][]string{"components/x": {"internalx"}, "internalx": {}}, importRules))
 }
+
+// sharedLeaves are the packages every layer shares (components, functions,
+// config reader, checker). They import nothing of the module, so sharing
+// them cannot drag one layer into another.
+var sharedLeaves = []string{"awsfacts", "awsiam", "functions/contract", "components/asl"}
+
+// leafViolations returns, sorted, one line per module import of a leaf.
+func leafViolations(imports map[string][]string, leaves []string) []string {
+	var out []string
+	for _, l := range leaves {
+		deps, ok := imports[l]
+		if !ok {
+			out = append(out, l+" is not a package of the module")
+			continue
+		}
+		for _, d := range deps {
+			out = append(out, l+" must import nothing of the module (a shared leaf), imports "+d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestSharedLeavesImportNothingOfTheModule(t *testing.T) {
+	assert.Empty(t, leafViolations(moduleImports(t), sharedLeaves))
+	// The check fails on a leaf that imports a package of the module, and
+	// on a leaf that no longer exists.
+	assert.Equal(t, []string{
+		"awsiam must import nothing of the module (a shared leaf), imports awsfacts",
+		"gone is not a package of the module",
+	}, leafViolations(map[string][]string{"awsiam": {"awsfacts"}, "awsfacts": {}}, []string{"awsfacts", "awsiam", "gone"}))
+}
