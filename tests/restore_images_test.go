@@ -38,7 +38,7 @@ func TestRestoreStackNeedsNothingFromTheWorkloadAccount(t *testing.T) {
 			assert.NotContains(t, s, workloadAccount+".dkr.ecr.", "%s %s pulls from the workload registry", r.Type, r.Name)
 		}
 	}
-	assert.Equal(t, []string{"aws:ecr/registryPolicy:RegistryPolicy restore-images-replication"}, mentions)
+	assert.Equal(t, []string{"aws:ecr/registryPolicy:RegistryPolicy restore-images-registry-policy"}, mentions)
 
 	repos := g.OfType("aws:ecr/repository:Repository")
 	require.Len(t, repos, 1)
