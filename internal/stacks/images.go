@@ -26,10 +26,7 @@ func restoreRegistry(ctx *pulumi.Context, cfg *config.Config) error {
 	if _, err := imagemirror.NewImageMirror(ctx, "restore-images", &imagemirror.Args{
 		Side: imagemirror.Mirror, RepositoryName: repo,
 		SourceAccountID: cfg.Accounts.Workload, MirrorAccountID: cfg.AccountID, Region: cfg.Region,
-	}, movedFrom(map[string]string{
-		"restore-images-repository":      "restore-images",
-		"restore-images-registry-policy": "restore-images-replication",
-	})); err != nil {
+	}); err != nil {
 		return fmt.Errorf("restore registry: %w", err)
 	}
 	return nil
@@ -46,30 +43,8 @@ func replicateImagesToRestore(ctx *pulumi.Context, cfg *config.Config) error {
 	if _, err := imagemirror.NewImageMirror(ctx, "images-to-restore", &imagemirror.Args{
 		Side: imagemirror.Source, RepositoryName: repo,
 		SourceAccountID: cfg.AccountID, MirrorAccountID: cfg.Accounts.Restore, Region: cfg.Region,
-	}, movedFrom(map[string]string{
-		"images-to-restore-replication": "images-to-restore",
-	})); err != nil {
+	}); err != nil {
 		return fmt.Errorf("image replication: %w", err)
 	}
 	return nil
-}
-
-// movedFrom aliases the children of a component to the names they had as
-// top-level resources of the stack (child name to old name), so that a
-// deployed stack adopts them instead of replacing them: the registry policy
-// and the replication configuration are one per registry, and deleting the
-// old resource after creating the new one would remove them.
-func movedFrom(old map[string]string) pulumi.ResourceOption {
-	return pulumi.Transformations([]pulumi.ResourceTransformation{
-		func(a *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
-			was, ok := old[a.Name]
-			if !ok {
-				return nil
-			}
-			return &pulumi.ResourceTransformationResult{
-				Props: a.Props,
-				Opts:  append(a.Opts, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(was), NoParent: pulumi.Bool(true)}})),
-			}
-		},
-	})
 }
