@@ -66,17 +66,8 @@ func TestRestoredLogRetentionIsTheWorkloads(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, workloadDays)
-	var def struct {
-		States map[string]struct {
-			Parameters map[string]any `json:"Parameters"`
-		} `json:"States"`
-	}
-	for _, sm := range restore.OfType("aws:sfn/stateMachine:StateMachine") {
-		if strings.Contains(graph.Str(sm.Inputs["definition"]), "startRestoreJob") {
-			require.NoError(t, json.Unmarshal([]byte(graph.Str(sm.Inputs["definition"])), &def))
-		}
-	}
-	retention := def.States["SetClusterLogRetention1"].Parameters
+	states := restoreStateParameters(t, restore)
+	retention := states["SetClusterLogRetention1"]
 	require.NotNil(t, retention)
 	for _, d := range workloadDays {
 		assert.Equal(t, d, retention["RetentionInDays"])

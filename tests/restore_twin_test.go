@@ -44,17 +44,8 @@ func TestRestoredClusterPostureMatchesTheWorkloads(t *testing.T) {
 	want := encryptedaurora.PostureFor(engine)
 	assert.Equal(t, want.ClusterParameters, params(rpgs[0]))
 
-	var def struct {
-		States map[string]struct {
-			Parameters map[string]any `json:"Parameters"`
-		} `json:"States"`
-	}
-	for _, sm := range restore.OfType("aws:sfn/stateMachine:StateMachine") {
-		if strings.Contains(graph.Str(sm.Inputs["definition"]), "startRestoreJob") {
-			require.NoError(t, json.Unmarshal([]byte(graph.Str(sm.Inputs["definition"])), &def))
-		}
-	}
-	cfg := def.States["ConfigureCluster"].Parameters
+	states := restoreStateParameters(t, restore)
+	cfg := states["ConfigureCluster"]
 	require.NotNil(t, cfg)
 	assert.Equal(t, graph.Str(rpgs[0].Inputs["name"]), cfg["DbClusterParameterGroupName"])
 	assert.Equal(t, true, cfg["EnableIamDatabaseAuthentication"])
@@ -63,4 +54,28 @@ func TestRestoredClusterPostureMatchesTheWorkloads(t *testing.T) {
 	assert.Equal(t, cluster[0].Inputs["copyTagsToSnapshot"], cfg["CopyTagsToSnapshot"])
 	exports := graph.Map(cfg["CloudwatchLogsExportConfiguration"])
 	assert.Equal(t, cluster[0].Inputs["enabledCloudwatchLogsExports"], exports["EnableLogTypes"])
+}
+
+// restoreStateParameters returns the Parameters of each state of the restore
+// workflow's state machine in the restore graph.
+func restoreStateParameters(t *testing.T, restore *graph.Graph) map[string]map[string]any {
+	t.Helper()
+	var def struct {
+		States map[string]struct {
+			Parameters map[string]any `json:"Parameters"`
+		} `json:"States"`
+	}
+	found := false
+	for _, sm := range restore.OfType("aws:sfn/stateMachine:StateMachine") {
+		if strings.Contains(graph.Str(sm.Inputs["definition"]), "startRestoreJob") {
+			require.NoError(t, json.Unmarshal([]byte(graph.Str(sm.Inputs["definition"])), &def))
+			found = true
+		}
+	}
+	require.True(t, found, "no restore state machine in the graph")
+	out := map[string]map[string]any{}
+	for name, st := range def.States {
+		out[name] = st.Parameters
+	}
+	return out
 }
