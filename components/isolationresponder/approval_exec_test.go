@@ -16,6 +16,10 @@ import (
 // These tests execute the approval state machine in the pinned local
 // interpreter (tools/sfn, internal/sfntest) on a virtual clock.
 
+// The execution tests share one harness (sfntest.Shared): its node
+// processes serve all of them; Main stops them when the tests have run.
+func TestMain(m *testing.M) { sfntest.Main(m) }
+
 const (
 	approvalMachineArn = "arn:aws:states:ap-northeast-1:111111111111:stateMachine:isolation-approval"
 	approvalTopic      = "arn:aws:sns:ap-northeast-1:111111111111:isolation-topic"
@@ -86,7 +90,7 @@ func runApproval(t *testing.T, h *sfntest.Harness, w *approvalWorld, name string
 }
 
 func TestApprovalExecApproved(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	w := newApprovalWorld()
 	res := runApproval(t, h, w, "finding-1")
 	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
@@ -122,7 +126,7 @@ func assertNotApproved(t *testing.T, res sfntest.Result, w *approvalWorld, cause
 }
 
 func TestApprovalExecRejectedTimedOutOrWithoutApprover(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	cases := map[string]struct {
 		answer sfntest.Response
 		cause  string
@@ -149,7 +153,7 @@ func TestApprovalExecRejectedTimedOutOrWithoutApprover(t *testing.T) {
 // Every Task state, in turn: a transient error is retried; a persistent one
 // never isolates and never succeeds.
 func TestApprovalExecFaultInEveryTask(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	var def map[string]any
 	raw, err := ApprovalDefinition(ApprovalSpec{Region: "ap-northeast-1", TopicArn: approvalTopic, IsolateFunctionArn: isolateFunction, TimeoutSeconds: approvalTimeout})
 	require.NoError(t, err)

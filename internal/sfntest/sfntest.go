@@ -19,6 +19,12 @@
 // components/restoreworkflow's fake AWS), and error names are only checked
 // for their service prefix.
 //
+// A node process (tools/sfn/run.mjs) serves many executions, one at a time,
+// each on a fresh virtual clock with a new state machine: a Harness keeps
+// its processes for its later Runs (New: until the test ends; Shared: for
+// all the tests of a package, until Main ends), and kills a process whose
+// execution did not end normally.
+//
 // Without tools/sfn/node_modules or node the tests are skipped, except when
 // CI=true, where they fail.
 package sfntest
@@ -27,11 +33,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -132,11 +141,160 @@ func (r Result) Entered(state string) bool {
 	return false
 }
 
-// Harness runs executions.
+// Harness runs executions. The executions run in node processes
+// (tools/sfn/run.mjs) that the harness starts when needed and reuses: a Run
+// takes an idle process or starts one, and gives it back once its execution
+// ended; Runs in parallel tests use one process each. A process that did
+// not finish its execution (the test failed in the middle of it, or the
+// execution was stuck) is killed, never reused. The processes of a harness
+// from New are stopped when the test that called New ends; those of Shared
+// when Main's tests have run.
 type Harness struct {
 	root   string
 	node   string
 	models map[string]*Model
+
+	mu     sync.Mutex
+	idle   []*runner
+	closed bool
+	// started are the runners started, for the package's tests.
+	started []*runner
+}
+
+// runner is one node tools/sfn/run.mjs process, serving one execution at a
+// time.
+type runner struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	dec    *json.Decoder
+	stderr *syncBuffer
+	// mark is the length of stderr when the current execution started.
+	mark    int
+	waited  sync.Once
+	waitErr error
+}
+
+// syncBuffer collects a process's stderr (written by os/exec's copying
+// goroutine, read by the test).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+// Since is what was written after the first n bytes.
+func (b *syncBuffer) Since(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf.Bytes()[min(n, b.buf.Len()):])
+}
+
+func (h *Harness) startRunner() (*runner, error) {
+	cmd := exec.Command(h.node, filepath.Join(h.root, "tools", "sfn", "run.mjs"))
+	r := &runner{cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = r.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("runner stdin: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("runner stdout: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start runner: %w", err)
+	}
+	r.stdin = stdin
+	r.dec = json.NewDecoder(bufio.NewReaderSize(stdout, 1<<20))
+	return r, nil
+}
+
+// wait waits (once) for the process to exit and its stderr to be copied.
+func (r *runner) wait() error {
+	r.waited.Do(func() { r.waitErr = r.cmd.Wait() })
+	return r.waitErr
+}
+
+// kill ends the process whatever it is doing.
+func (r *runner) kill() {
+	_ = r.cmd.Process.Kill()
+	_ = r.wait()
+}
+
+// stop closes stdin, which ends a runner waiting for its next execution
+// with exit status 0.
+func (r *runner) stop() error {
+	_ = r.stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- r.wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("runner did not exit cleanly: %v (stderr: %s)", err, r.stderr.Since(0))
+		}
+		return nil
+	case <-time.After(10 * time.Second):
+		r.kill()
+		return fmt.Errorf("runner did not exit within 10 s after its stdin closed (stderr: %s)", r.stderr.Since(0))
+	}
+}
+
+// take returns an idle runner, or starts one.
+func (h *Harness) take() (*runner, error) {
+	h.mu.Lock()
+	if n := len(h.idle); n > 0 {
+		r := h.idle[n-1]
+		h.idle = h.idle[:n-1]
+		h.mu.Unlock()
+		return r, nil
+	}
+	h.mu.Unlock()
+	r, err := h.startRunner()
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.started = append(h.started, r)
+	h.mu.Unlock()
+	return r, nil
+}
+
+// release gives back a runner that finished its execution; once the harness
+// is closed, the runner is stopped instead.
+func (h *Harness) release(r *runner) {
+	h.mu.Lock()
+	if !h.closed {
+		h.idle = append(h.idle, r)
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	_ = r.stop()
+}
+
+// close stops the idle runners; the error names those that did not exit
+// cleanly.
+func (h *Harness) close() error {
+	h.mu.Lock()
+	idle := h.idle
+	h.idle, h.closed = nil, true
+	h.mu.Unlock()
+	var errs []error
+	for _, r := range idle {
+		errs = append(errs, r.stop())
+	}
+	return errors.Join(errs...)
 }
 
 func moduleRoot() (string, error) {
@@ -183,20 +341,88 @@ func nodeTool(t testing.TB, dir, name, file string) (root, node string) {
 	return root, node
 }
 
-// New finds node and the pinned interpreter; it skips the test when they are
-// not installed, unless CI=true.
-func New(t testing.TB) *Harness {
+// interpreter finds node and the pinned interpreter; it skips the test when
+// they are not installed, unless CI=true.
+func interpreter(t testing.TB) (root, node string) {
 	t.Helper()
-	root, node := nodeTool(t, "sfn", "aws-local-stepfunctions", filepath.Join("aws-local-stepfunctions", "package.json"))
+	return nodeTool(t, "sfn", "aws-local-stepfunctions", filepath.Join("aws-local-stepfunctions", "package.json"))
+}
+
+func newHarness(root, node string) (*Harness, error) {
 	h := &Harness{root: root, node: node, models: map[string]*Model{}}
 	for svc := range modelFiles {
 		m, err := loadModel(root, svc)
 		if err != nil {
-			t.Fatalf("%v", err)
+			return nil, err
 		}
 		h.models[svc] = m
 	}
+	return h, nil
+}
+
+// New finds node and the pinned interpreter; it skips the test when they are
+// not installed, unless CI=true. The harness's node processes are stopped
+// when t ends.
+func New(t testing.TB) *Harness {
+	t.Helper()
+	h, err := newHarness(interpreter(t))
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := h.close(); err != nil {
+			t.Errorf("sfntest: %v", err)
+		}
+	})
 	return h
+}
+
+var shared struct {
+	mu sync.Mutex
+	h  *Harness
+}
+
+// Shared is New for the tests of a package that share nothing mutable
+// through the harness (the service models are read-only; handlers and
+// results belong to each Run): it returns the one harness of the test
+// binary, so its node processes serve the executions of all the tests
+// instead of being started again for each test. It skips t like New. Its
+// processes are stopped when the tests have run if the package's TestMain
+// calls Main; otherwise they end when the test binary exits (their stdin
+// closes).
+func Shared(t testing.TB) *Harness {
+	t.Helper()
+	root, node := interpreter(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.h == nil {
+		h, err := newHarness(root, node)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		shared.h = h
+	}
+	return shared.h
+}
+
+// Main runs the tests of a package that uses Shared, then stops the shared
+// harness's node processes; a process that does not exit cleanly fails the
+// test binary. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	shared.mu.Lock()
+	h := shared.h
+	shared.h = nil
+	shared.mu.Unlock()
+	if h != nil {
+		if err := h.close(); err != nil {
+			fmt.Fprintf(os.Stderr, "sfntest: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
 }
 
 // TaskToken is the task token ($$.Task.Token) of an execution. The
@@ -257,40 +483,44 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 			"Task":         map[string]any{"Token": TaskToken(e.Name)},
 		},
 	}
-	cmd := exec.Command(h.node, filepath.Join(h.root, "tools", "sfn", "run.mjs"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
+	r, err := h.take()
 	if err != nil {
-		t.Fatalf("runner stdin: %v", err)
+		t.Fatalf("%v", err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("runner stdout: %v", err)
+	// The runner is reused only when the execution ended and its result is
+	// returned: after a failure in the middle of it (a write that failed, a
+	// test stopped in a handler, a stuck execution) the process may still
+	// wait for an answer, so it is killed.
+	finished := false
+	defer func() {
+		if finished {
+			h.release(r)
+		} else {
+			r.kill()
+		}
+	}()
+	r.mark = r.stderr.Len()
+	// The runner's stderr is complete only once it exited.
+	stderr := func() string {
+		r.kill()
+		return r.stderr.Since(r.mark)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start runner: %v", err)
-	}
-	defer func() { _ = cmd.Wait() }()
 	send := func(v any) {
 		t.Helper()
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatalf("encode: %v", err)
 		}
-		if _, err := stdin.Write(append(b, '\n')); err != nil {
-			t.Fatalf("write to runner: %v (stderr: %s)", err, stderr.String())
+		if _, err := r.stdin.Write(append(b, '\n')); err != nil {
+			t.Fatalf("write to runner: %v (stderr: %s)", err, stderr())
 		}
 	}
 	send(scenario)
 	res := Result{Start: e.Start}
-	dec := json.NewDecoder(bufio.NewReaderSize(stdout, 1<<20))
 	for {
 		var msg taskMessage
-		if err := dec.Decode(&msg); err != nil {
-			_ = stdin.Close()
-			_ = cmd.Wait()
-			t.Fatalf("runner ended without a result: %v\nstderr: %s", err, stderr.String())
+		if err := r.dec.Decode(&msg); err != nil {
+			t.Fatalf("runner ended without a result: %v\nstderr: %s", err, stderr())
 		}
 		if msg.Kind == "end" {
 			res.Status, res.Error, res.Cause, res.Output = msg.Status, msg.Error, msg.Cause, msg.Output
@@ -308,10 +538,10 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 		res.Calls = append(res.Calls, call)
 		send(ans)
 	}
-	_ = stdin.Close()
 	if res.Status == "STUCK" {
 		t.Fatalf("execution stuck: %s: %s", res.Error, res.Cause)
 	}
+	finished = true
 	return res
 }
 

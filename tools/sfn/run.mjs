@@ -1,16 +1,36 @@
-// Executes one Step Functions state machine with aws-local-stepfunctions on a
-// virtual clock, asking the caller (the Go test harness, internal/sfntest)
-// to answer every Task state.
+// Executes Step Functions state machines with aws-local-stepfunctions on a
+// virtual clock, one after the other, asking the caller (the Go test
+// harness, internal/sfntest) to answer every Task state. One process serves
+// many executions, so Node's start-up and the interpreter's import are paid
+// once per process, not once per execution.
 //
-// Protocol: JSON lines.
-//   stdin, line 1: {"definition": {...}, "input": any, "context": {...},
-//                   "startTime": "2026-01-01T00:00:00Z"}
-//   stdout:        {"kind":"task","state":S,"resource":R,"input":X,"time":T}
-//   stdin:         {"result":X} | {"error":E,"cause":C}, optionally with
-//                  "afterSeconds":N (the answer arrives N virtual seconds later)
-//                  or {"hang":true} (no answer ever: a task token nobody sends)
-//   stdout, last:  {"kind":"end","status":"SUCCEEDED"|"FAILED"|"TIMED_OUT",
-//                   "output":X,"error":E,"cause":C,"time":T,"states":[...]}
+// Protocol: JSON lines. An execution ("scenario") is:
+//   stdin:  {"definition": {...}, "input": any, "context": {...},
+//            "startTime": "2026-01-01T00:00:00Z"}
+//   stdout: {"kind":"task","state":S,"resource":R,"input":X,"time":T}
+//   stdin:  {"result":X} | {"error":E,"cause":C}, optionally with
+//           "afterSeconds":N (the answer arrives N virtual seconds later)
+//           or {"hang":true} (no answer ever: a task token nobody sends)
+//   ... one task/answer pair per Task state entered ...
+//   stdout: {"kind":"end","status":"SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED"|"STUCK",
+//            "output":X,"error":E,"cause":C,"time":T,"states":[...]}
+// After the "end" line the runner waits for the next scenario line. When
+// stdin closes between scenarios it exits 0; stdin closing in the middle of
+// a scenario, or anything the runner cannot handle (an invalid definition),
+// ends it with a message on stderr and a non-zero exit status.
+//
+// Scenarios do not share state: each runs on its own freshly installed fake
+// clock (uninstalled after its "end" line) with a new StateMachine and its own
+// Task handlers. What an execution leaves behind (a hanging Task's promise,
+// timers of its clock) can never run again: its clock is never ticked after
+// its scenario, and if a handler of an earlier scenario were still called,
+// it would neither read stdin nor answer. The only thing kept is the verdict of
+// the definition check: aws-local-stepfunctions validates a definition with
+// asl-validator, which compiles its JSON schemas anew on every call (the
+// larger part of an execution's cost); the check is a function of the
+// definition alone, so a definition identical (as JSON text, after the
+// normalisation below) to one that already passed it in this process is not
+// checked again. A definition that fails the check is never remembered.
 //
 // What is virtual: Date, setTimeout/clearTimeout and setInterval are replaced
 // by @sinonjs/fake-timers, so Wait states, Retry intervals, Task
@@ -38,6 +58,8 @@ if (typeof Promise.withResolvers !== "function") {
 
 let pending = Buffer.alloc(0);
 
+// readLine returns the next line of stdin, or null when stdin is closed and
+// nothing is left to read (atEOF is then set).
 function readLine() {
   const chunk = Buffer.alloc(65536);
   for (;;) {
@@ -54,33 +76,22 @@ function readLine() {
       if (e.code === "EAGAIN") continue;
       throw e;
     }
-    if (n === 0) throw new Error("stdin closed before a complete line");
+    if (n === 0) {
+      if (pending.length > 0) fatal("stdin closed before a complete line");
+      return null;
+    }
     pending = Buffer.concat([pending, chunk.subarray(0, n)]);
   }
+}
+
+function fatal(msg) {
+  process.stderr.write(msg + "\n");
+  process.exit(1);
 }
 
 function writeLine(v) {
   fs.writeSync(1, JSON.stringify(v) + "\n");
 }
-
-const scenario = JSON.parse(readLine());
-
-// Where aws-local-stepfunctions 3.0.0 differs from AWS Step Functions, the
-// definition is normalised to an equivalent one (same meaning in ASL):
-//  - "ResultPath": "$" (the default: the result replaces the input) is
-//    mishandled by the interpreter, so it is removed;
-//  - a Task without TimeoutSeconds times out after 60 s in the interpreter
-//    but after 99999999 s in AWS, so the AWS default is written out.
-for (const st of Object.values(scenario.definition.States)) {
-  if (st.ResultPath === "$") delete st.ResultPath;
-  if (st.Type === "Task" && st.TimeoutSeconds === undefined && st.TimeoutSecondsPath === undefined) {
-    st.TimeoutSeconds = 99999999;
-  }
-}
-const clock = FakeTimers.install({
-  now: Date.parse(scenario.startTime ?? "2026-01-01T00:00:00Z"),
-  toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-});
 
 function taskError(name, cause) {
   const e = new Error(cause ?? "");
@@ -88,73 +99,130 @@ function taskError(name, cause) {
   return e;
 }
 
-const handlers = {};
-for (const [name, st] of Object.entries(scenario.definition.States)) {
-  if (st.Type !== "Task") continue;
-  handlers[name] = async (input) => {
-    writeLine({ kind: "task", state: name, resource: st.Resource, input, time: new Date().toISOString() });
-    const answer = JSON.parse(readLine());
-    if (answer.hang) {
-      return new Promise(() => {});
+// Definitions (normalised, as JSON text) that passed the interpreter's check
+// in this process.
+const validated = new Set();
+
+// The scenario whose Task handlers may talk to the harness; 0 between
+// scenarios.
+let active = 0;
+let scenarios = 0;
+
+async function runScenario(scenario) {
+  const id = ++scenarios;
+
+  // Where aws-local-stepfunctions 3.0.0 differs from AWS Step Functions, the
+  // definition is normalised to an equivalent one (same meaning in ASL):
+  //  - "ResultPath": "$" (the default: the result replaces the input) is
+  //    mishandled by the interpreter, so it is removed;
+  //  - a Task without TimeoutSeconds times out after 60 s in the interpreter
+  //    but after 99999999 s in AWS, so the AWS default is written out.
+  for (const st of Object.values(scenario.definition.States)) {
+    if (st.ResultPath === "$") delete st.ResultPath;
+    if (st.Type === "Task" && st.TimeoutSeconds === undefined && st.TimeoutSecondsPath === undefined) {
+      st.TimeoutSeconds = 99999999;
     }
-    if (answer.afterSeconds) {
-      await new Promise((resolve) => setTimeout(resolve, answer.afterSeconds * 1000));
+  }
+
+  const handlers = {};
+  for (const [name, st] of Object.entries(scenario.definition.States)) {
+    if (st.Type !== "Task") continue;
+    handlers[name] = async (input) => {
+      if (active !== id) {
+        // A leftover of an earlier scenario: it must not take the current
+        // scenario's answers. Nothing is waiting for it.
+        return new Promise(() => {});
+      }
+      writeLine({ kind: "task", state: name, resource: st.Resource, input, time: new Date().toISOString() });
+      const line = readLine();
+      if (line === null) fatal("stdin closed while a Task waited for its answer");
+      const answer = JSON.parse(line);
+      if (answer.hang) {
+        return new Promise(() => {});
+      }
+      if (answer.afterSeconds) {
+        await new Promise((resolve) => setTimeout(resolve, answer.afterSeconds * 1000));
+      }
+      if (answer.error) throw taskError(answer.error, answer.cause);
+      return answer.result;
+    };
+  }
+
+  const key = JSON.stringify(scenario.definition);
+  const machine = new StateMachine(scenario.definition, {
+    validationOptions: validated.has(key) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+  });
+  validated.add(key);
+
+  const clock = FakeTimers.install({
+    now: Date.parse(scenario.startTime ?? "2026-01-01T00:00:00Z"),
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+  });
+  active = id;
+  try {
+    const execution = machine.run(scenario.input ?? {}, {
+      context: scenario.context ?? {},
+      overrides: { taskResourceLocalHandlers: handlers },
+    });
+
+    const states = [];
+    (async () => {
+      for await (const ev of execution.eventLogs) {
+        if (ev.type === "StateEntered") states.push(ev.state.name);
+      }
+    })().catch(() => {});
+
+    let end = null;
+    execution.result.then(
+      (output) => {
+        end = { status: "SUCCEEDED", output };
+      },
+      (err) => {
+        if (err.name === "ExecutionTimeoutError") {
+          end = { status: "TIMED_OUT", error: "States.Timeout", cause: err.message };
+        } else if (err.name === "ExecutionAbortedError") {
+          end = { status: "ABORTED" };
+        } else {
+          const c = err.cause ?? err;
+          end = { status: "FAILED", error: c.name, cause: c.message };
+        }
+      },
+    );
+
+    // Drive the virtual clock: let every promise settle (tickAsync(0) also
+    // yields to the real event loop), then jump to the next timer. An
+    // execution with no timer left and no result is stuck, which the harness
+    // reports.
+    for (let steps = 0; ; steps++) {
+      await clock.tickAsync(0);
+      if (end !== null) break;
+      if (clock.countTimers() === 0) {
+        end = { status: "STUCK", error: "Harness.Stuck", cause: "no timer left and no result" };
+        break;
+      }
+      if (steps > 1000000) {
+        end = { status: "STUCK", error: "Harness.Loop", cause: "more than a million clock steps" };
+        break;
+      }
+      await clock.nextAsync();
     }
-    if (answer.error) throw taskError(answer.error, answer.cause);
-    return answer.result;
-  };
+    // Let the event log catch up before reporting the states entered.
+    for (let i = 0; i < 10; i++) await clock.tickAsync(0);
+    return { kind: "end", ...end, time: new Date().toISOString(), states };
+  } finally {
+    active = 0;
+    clock.uninstall();
+  }
 }
 
-const machine = new StateMachine(scenario.definition, {
-  validationOptions: { checkPaths: true, checkArn: true },
-});
-const execution = machine.run(scenario.input ?? {}, {
-  context: scenario.context ?? {},
-  overrides: { taskResourceLocalHandlers: handlers },
-});
-
-const states = [];
-(async () => {
-  for await (const ev of execution.eventLogs) {
-    if (ev.type === "StateEntered") states.push(ev.state.name);
+for (;;) {
+  const line = readLine();
+  if (line === null) process.exit(0);
+  let end;
+  try {
+    end = await runScenario(JSON.parse(line));
+  } catch (e) {
+    fatal(`${e?.stack ?? e}`);
   }
-})().catch(() => {});
-
-let end = null;
-execution.result.then(
-  (output) => {
-    end = { status: "SUCCEEDED", output };
-  },
-  (err) => {
-    if (err.name === "ExecutionTimeoutError") {
-      end = { status: "TIMED_OUT", error: "States.Timeout", cause: err.message };
-    } else if (err.name === "ExecutionAbortedError") {
-      end = { status: "ABORTED" };
-    } else {
-      const c = err.cause ?? err;
-      end = { status: "FAILED", error: c.name, cause: c.message };
-    }
-  },
-);
-
-// Drive the virtual clock: let every promise settle (tickAsync(0) also
-// yields to the real event loop), then jump to the next timer. An execution
-// with no timer left and no result is stuck, which the harness reports.
-for (let steps = 0; ; steps++) {
-  await clock.tickAsync(0);
-  if (end !== null) break;
-  if (clock.countTimers() === 0) {
-    end = { status: "STUCK", error: "Harness.Stuck", cause: "no timer left and no result" };
-    break;
-  }
-  if (steps > 1000000) {
-    end = { status: "STUCK", error: "Harness.Loop", cause: "more than a million clock steps" };
-    break;
-  }
-  await clock.nextAsync();
+  writeLine(end);
 }
-// Let the event log catch up before reporting the states entered.
-for (let i = 0; i < 10; i++) await clock.tickAsync(0);
-writeLine({ kind: "end", ...end, time: new Date().toISOString(), states });
-clock.uninstall();
-process.exit(0);

@@ -46,7 +46,7 @@ func restoredPosture(t *testing.T, f *fakeAWS, id string) encryptedaurora.Postur
 // protection, tags copied to snapshots, the backup tag, Performance
 // Insights and the managed master secret with the restore account's key.
 func TestExecRestoredClusterIsTheWorkloadsTwin(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	for _, engine := range []string{encryptedaurora.EnginePostgres, encryptedaurora.EngineMySQL} {
 		t.Run(engine, func(t *testing.T) {
 			p := workflowParams()
@@ -80,7 +80,7 @@ func TestExecRestoredClusterIsTheWorkloadsTwin(t *testing.T) {
 // The proof can fail: a definition that leaves IAM database authentication
 // off (as the workflow did before) gives a cluster that is not the twin.
 func TestExecTwinCheckCatchesAMissingSetting(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	res, f := runScenario(t, h, scenario{editDef: func(def string) string {
 		return replaceOnce(t, def, `"EnableIamDatabaseAuthentication":true`, `"EnableIamDatabaseAuthentication":false`)
 	}})

@@ -22,6 +22,10 @@ import (
 // restorepick/restoreverify logic of this package behind lambda:invoke and
 // a stateful fake of the AWS APIs (fakeaws_test.go) behind every other Task.
 
+// The execution tests share one harness (sfntest.Shared): its node
+// processes serve all of them; Main stops them when the tests have run.
+func TestMain(m *testing.M) { sfntest.Main(m) }
+
 const stateMachineArn = "arn:aws:states:ap-northeast-1:333333333333:stateMachine:restore-workflow"
 
 func workflowParams() rw.DefinitionParams {
@@ -169,7 +173,7 @@ func assertFailedWithNotice(t *testing.T, res sfntest.Result, f *fakeAWS, wantEr
 }
 
 func TestExecRestoreWithGivenRecoveryPoint(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	old := "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:rp-old"
 	res, f := runScenario(t, h, scenario{input: map[string]any{"recoveryPointArn": old}})
 	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
@@ -210,7 +214,7 @@ func TestExecRestoreWithGivenRecoveryPoint(t *testing.T) {
 }
 
 func TestExecRestoreLatestWhenNoneGiven(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	res, _ := runScenario(t, h, scenario{})
 	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
 	assert.Equal(t, "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:rp-latest",
@@ -219,7 +223,7 @@ func TestExecRestoreLatestWhenNoneGiven(t *testing.T) {
 }
 
 func TestExecRestoreJobFailedOrAborted(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	for _, end := range []string{"FAILED", "ABORTED"} {
 		t.Run(end, func(t *testing.T) {
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.jobStatuses = []string{"PENDING", "RUNNING", end} }})
@@ -233,7 +237,7 @@ func TestExecRestoreJobFailedOrAborted(t *testing.T) {
 // A job that stays RUNNING ends in the failure notification within the
 // restore budget, not at the machine's overall timeout.
 func TestExecRestoreJobStuckRunningEndsWithinBudget(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	p := workflowParams()
 	res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.jobStatuses = []string{"RUNNING"} }})
 	assertFailedWithNotice(t, res, f, rw.ErrorBudgetExceeded)
@@ -255,7 +259,7 @@ func TestExecRestoreJobStuckRunningEndsWithinBudget(t *testing.T) {
 // same execution runs into the machine's overall timeout, which no Catch
 // sees: TIMED_OUT after 31 h and no failure notification.
 func TestExecWithoutBudgetTimesOutSilently(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	p := workflowParams()
 	res, f := runScenario(t, h, scenario{
 		mutate: func(f *fakeAWS) { f.jobStatuses = []string{"RUNNING"} },
@@ -270,7 +274,7 @@ func TestExecWithoutBudgetTimesOutSilently(t *testing.T) {
 }
 
 func TestExecInstanceCreationFails(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.instanceStatuses = []string{"creating", "failed"} }})
 	assertFailedWithNotice(t, res, f, rw.ErrorInstanceFailed)
 	assert.Equal(t, "instance restored-bank-3f2c8a10-0000-4000-8000-000000000001-1 is failed", res.Cause)
@@ -279,7 +283,7 @@ func TestExecInstanceCreationFails(t *testing.T) {
 }
 
 func TestExecVerificationFails(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) {
 		f.restoredKey = "arn:aws:kms:ap-northeast-1:333333333333:key/not-the-restore-key"
 	}})
@@ -292,7 +296,7 @@ func TestExecVerificationFails(t *testing.T) {
 }
 
 func TestExecApprovalRejectedOrTimedOut(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	p := workflowParams()
 	cases := map[string]struct {
 		answer  sfntest.Response
@@ -353,7 +357,7 @@ func taskStates(t *testing.T, p rw.DefinitionParams) (*asl.StateMachine, []strin
 // A transient error in every Task state is retried: the execution ends as
 // it would without it, with one more call of that state.
 func TestExecTransientErrorInEveryTaskIsRetried(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	sm, names := taskStates(t, workflowParams())
 	for _, state := range names {
 		t.Run(state, func(t *testing.T) {
@@ -399,7 +403,7 @@ func countOf(list []string, s string) int {
 // failure is reported in the next notification and the restore goes on;
 // it never ends in Succeed without that notice.
 func TestExecPersistentErrorInEveryTaskEndsInFailure(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	sm, names := taskStates(t, workflowParams())
 	approvalAt := slices.Index(happyCalls, rw.StateAwaitApproval)
 	for _, state := range names {
@@ -438,7 +442,7 @@ func TestExecPersistentErrorInEveryTaskEndsInFailure(t *testing.T) {
 
 // Nothing is hard-coded: other inputs and other parameters give other calls.
 func TestExecDifferentInputsGiveDifferentCalls(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	a, fa := runScenario(t, h, scenario{name: "run-a", input: map[string]any{"recoveryPointArn": "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:rp-old"}})
 	p := workflowParams()
 	p.ClusterIdentifierPrefix, p.SubnetGroupName, p.InstanceCount = "dr", "other-isolated", 1
@@ -463,7 +467,7 @@ func TestExecDifferentInputsGiveDifferentCalls(t *testing.T) {
 // is not what Step Functions accepts (DbClusterIdentifier), and an unknown
 // member is refused.
 func TestExecModelViolationsAreCaught(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	sm, err := rw.Definition(workflowParams())
 	require.NoError(t, err)
 	def, err := asl.Marshal(sm)
@@ -546,7 +550,7 @@ func metricValue(t *testing.T, f *fakeAWS, metric string, dims map[string]string
 // verification and to the cut-over, on the virtual clock; the notices
 // carry what was recorded.
 func TestExecRecoveryObjectivesRecorded(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	for name, c := range map[string]struct {
 		input map[string]any
 		rpo   time.Duration
@@ -579,7 +583,7 @@ func TestExecRecoveryObjectivesRecorded(t *testing.T) {
 // encrypted with the logs key and kept as long as the workload's; an
 // existing group (a retry after a lost answer) is taken as created.
 func TestExecClusterLogGroupsBeforeTheRestore(t *testing.T) {
-	h := sfntest.New(t)
+	h := sfntest.Shared(t)
 	group := rw.ClusterLogGroupName("restored-bank-3f2c8a10-0000-4000-8000-000000000001", "postgresql")
 	res, f := runScenario(t, h, scenario{})
 	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
