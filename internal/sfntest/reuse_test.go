@@ -312,3 +312,20 @@ func TestSharedIsOneHarness(t *testing.T) {
 	defer h.mu.Unlock()
 	assert.Len(t, h.started, 1)
 }
+
+// A Task without TimeoutSeconds waits as long as AWS's default allows in
+// practice: an answer three days later arrives (the runner once wrote the
+// AWS default of 99999999 s, which a timer cannot hold, and the Task timed
+// out after 1 ms).
+func TestTaskWithoutTimeoutWaitsForALateAnswer(t *testing.T) {
+	const def = `{"StartAt":"Ask","States":{
+ "Ask":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken",
+  "Parameters":{"TopicArn":"arn:aws:sns:us-east-1:111111111111:t","Message.$":"$$.Task.Token"},"End":true}}}`
+	h := Shared(t)
+	res := h.Run(t, Execution{Definition: def, Name: "late", StateMachineArn: reuseArn},
+		func(Request) Response {
+			return Response{Output: map[string]any{"ok": true}, AfterSeconds: 3 * 24 * 3600}
+		})
+	assert.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
+	assert.Equal(t, 3*24*time.Hour, res.Elapsed())
+}

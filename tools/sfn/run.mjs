@@ -47,6 +47,9 @@ import "core-js/actual/promise/with-resolvers.js";
 import fs from "node:fs";
 import FakeTimers from "@sinonjs/fake-timers";
 
+// The longest delay a timer holds (2^31-1 ms), in whole seconds.
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 const { StateMachine } = await import("aws-local-stepfunctions");
 
 // Without it every Task would fail with a TypeError the state machine's
@@ -116,11 +119,14 @@ async function runScenario(scenario) {
   //  - "ResultPath": "$" (the default: the result replaces the input) is
   //    mishandled by the interpreter, so it is removed;
   //  - a Task without TimeoutSeconds times out after 60 s in the interpreter
-  //    but after 99999999 s in AWS, so the AWS default is written out.
+  //    but after 99999999 s in AWS. That delay is beyond what a timer can
+  //    hold (2^31-1 ms, as in Node: fake-timers turns a longer one into
+  //    1 ms), so the longest a timer can hold is written out: 2147483 s,
+  //    24.8 days — longer than any machine of this project may run.
   for (const st of Object.values(scenario.definition.States)) {
     if (st.ResultPath === "$") delete st.ResultPath;
     if (st.Type === "Task" && st.TimeoutSeconds === undefined && st.TimeoutSecondsPath === undefined) {
-      st.TimeoutSeconds = 99999999;
+      st.TimeoutSeconds = MAX_TIMER_SECONDS;
     }
   }
 
