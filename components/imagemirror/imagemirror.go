@@ -125,7 +125,7 @@ func (a *Args) validate() error {
 
 // repositoryArn is the ARN of the mirror repository.
 func (a *Args) repositoryArn() string {
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", awsfacts.Partition, a.Region, a.MirrorAccountID, a.RepositoryName)
+	return awsfacts.ECRImage{Account: a.MirrorAccountID, Region: a.Region, Repository: a.RepositoryName}.RepositoryArn()
 }
 
 // registryPolicy is the mirror registry's policy: the source account's
@@ -133,8 +133,7 @@ func (a *Args) repositoryArn() string {
 // nothing else.
 func registryPolicy(args *Args) (string, error) {
 	return awsiam.Policy(awsiam.Statement{
-		// The Sid the stacks wrote before the component; kept so that the
-		// deployed policy does not change.
+		// In this project the source is the workload account's registry.
 		"Sid":       "ReplicationFromTheWorkloadRegistry",
 		"Effect":    "Allow",
 		"Principal": map[string]any{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", awsfacts.Partition, args.SourceAccountID)},
