@@ -14,13 +14,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 var (
 	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,27}$`)
 	prefixListRE  = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
-	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
@@ -71,7 +71,7 @@ func (a *Args) validate() error {
 		add("DesiredCount %d is negative", a.DesiredCount)
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
-		if !envNameRE.MatchString(k) {
+		if !awsiam.ValidEnvName(k) {
 			add("Environment: %q is not a variable name", k)
 		}
 		v := a.Environment[k]
@@ -85,7 +85,7 @@ func (a *Args) validate() error {
 	}
 	sort.Strings(secretNames)
 	for _, k := range secretNames {
-		if !envNameRE.MatchString(k) {
+		if !awsiam.ValidEnvName(k) {
 			add("Secrets: %q is not a variable name", k)
 		}
 		if _, dup := a.Environment[k]; dup {

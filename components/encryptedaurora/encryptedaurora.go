@@ -192,9 +192,11 @@ type EncryptedAurora struct {
 }
 
 var (
-	identifierRE   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	usernameRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
-	dbNameRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	identifierRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	usernameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
+	// sqlNameRE is a database or user name this module creates: a letter,
+	// then letters, digits or '_', at most 63 characters.
+	sqlNameRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 	postgresVerRE  = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
 	mysqlVerRE     = regexp.MustCompile(`^([0-9]+)\.([0-9]+)\.mysql_aurora\.([0-9]+)\.[0-9]+\.[0-9]+$`)
 	backupWindowRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$`)
@@ -299,7 +301,7 @@ func (a *Args) Validate() error {
 	if u := a.MasterUsername; u != "" && (!usernameRE.MatchString(u) || reservedUsernames[strings.ToLower(u)]) {
 		add("MasterUsername %q must be 1-16 letters, digits or '_', start with a letter and not be reserved", u)
 	}
-	if a.DatabaseName != "" && !dbNameRE.MatchString(a.DatabaseName) {
+	if a.DatabaseName != "" && !sqlNameRE.MatchString(a.DatabaseName) {
 		add("DatabaseName %q must be 1-63 letters, digits or '_' and start with a letter", a.DatabaseName)
 	}
 	if a.BackupRetentionDays < MinBackupRetentionDays || a.BackupRetentionDays > MaxBackupRetentionDays {

@@ -3,7 +3,6 @@ package encryptedaurora
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -96,13 +95,9 @@ func ConnectPolicy(region, account, user string) (string, error) {
 	if !awsfacts.ValidAccountID(account) {
 		return "", fmt.Errorf("connect policy: account %q is not a 12-digit account id", account)
 	}
-	if !dbUserRE.MatchString(user) {
+	if !sqlNameRE.MatchString(user) {
 		return "", fmt.Errorf("connect policy: %q is not a database user name", user)
 	}
 	return awsiam.Policy(awsiam.Allow("ConnectWithIAMAuth", []string{"rds-db:connect"},
 		fmt.Sprintf("arn:%s:rds-db:%s:%s:dbuser:*/%s", awsfacts.Partition, region, account, user)))
 }
-
-// dbUserRE is a PostgreSQL/MySQL user name this module creates: a letter,
-// then letters, digits or '_', at most 63 characters.
-var dbUserRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)

@@ -26,6 +26,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amplify"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/fintech-resilience/fintech-resilience/awsiam"
 )
 
 // TypeToken is the component's Pulumi type.
@@ -78,7 +80,6 @@ type Frontend struct {
 var (
 	nameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
 	branchRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	secretyRE  = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL)`)
 	ruleStatus = map[string]bool{"200": true, "301": true, "302": true, "404": true, "404-200": true}
 )
@@ -103,7 +104,7 @@ func (a *Args) Validate() error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.EnvironmentVariables)) {
 		switch {
-		case !envNameRE.MatchString(k):
+		case !awsiam.ValidEnvName(k):
 			add("EnvironmentVariables: %q is not an environment variable name", k)
 		case strings.HasPrefix(strings.ToUpper(k), "AWS_"):
 			add("EnvironmentVariables: %q uses the prefix AWS_ that Amplify reserves", k)
