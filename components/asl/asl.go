@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 )
 
 // StateMachine is a whole definition.
@@ -459,3 +460,18 @@ func Number(f float64) *float64 { return &f }
 
 // Bool returns a pointer to b, for ChoiceRule comparisons.
 func Bool(b bool) *bool { return &b }
+
+// intrinsicEscaper escapes the characters that are special inside a string
+// literal of an intrinsic function: \ ' { }.
+var intrinsicEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `{`, `\{`, `}`, `\}`)
+
+// Literal escapes s for use inside a string literal ('…') of an intrinsic
+// function, e.g. a constant part of a States.Format template.
+func Literal(s string) string { return intrinsicEscaper.Replace(s) }
+
+// Format returns a States.Format call: template is a Go text whose %s
+// placeholders become the {} of the arguments and whose other characters are
+// taken literally; args are JSONPaths or intrinsic functions.
+func Format(template string, args ...string) string {
+	return fmt.Sprintf("States.Format('%s', %s)", strings.ReplaceAll(Literal(template), "%s", "{}"), strings.Join(args, ", "))
+}

@@ -183,3 +183,13 @@ func TestAndIsStringDiscardResultAndUncaught(t *testing.T) {
 		})
 	}
 }
+
+func TestLiteral(t *testing.T) {
+	assert.Equal(t, `it\'s \{"a":1\} \\ ok`, Literal(`it's {"a":1} \ ok`))
+	assert.Equal(t, "plain-text", Literal("plain-text"))
+}
+
+func TestFormat(t *testing.T) {
+	assert.Equal(t, `States.Format('it\'s \{"a":1\} at {} \\ ok', $.when)`, Format(`it's {"a":1} at %s \ ok`, "$.when"))
+	assert.Equal(t, `States.Format('{} of {}', $.a, States.JsonToString($.b))`, Format("%s of %s", "$.a", "States.JsonToString($.b)"))
+}

@@ -2,7 +2,6 @@ package isolationresponder
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
@@ -32,17 +31,6 @@ type ApprovalSpec struct {
 	IsolateFunctionArn string
 	// TimeoutSeconds is how long a request waits for an answer.
 	TimeoutSeconds int
-}
-
-// formatTemplate turns a Go text with %s placeholders into a States.Format
-// template: the characters ' { } \ are escaped, then %s becomes {}.
-func formatTemplate(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, `{`, `\{`, `}`, `\}`)
-	return "'" + strings.ReplaceAll(r.Replace(s), "%s", "{}") + "'"
-}
-
-func statesFormat(template string, args ...string) string {
-	return fmt.Sprintf("States.Format(%s, %s)", formatTemplate(template), strings.Join(args, ", "))
 }
 
 // ApprovalDefinition returns the Amazon States Language definition of the
@@ -100,7 +88,7 @@ Without an answer within %d hour(s) the request expires and nothing is isolated.
 				Parameters: map[string]any{
 					"TopicArn": s.TopicArn,
 					"Subject":  "Approval needed: network isolation after a GuardDuty finding",
-					"Message.$": statesFormat(ask,
+					"Message.$": asl.Format(ask,
 						"$.finding.detail.id", "$.finding.detail.type", "$.finding.detail.severity",
 						"$.finding.account", "$.finding.region", "$.finding.detail.title",
 						"$$.Task.Token", "$$.Task.Token"),
@@ -164,7 +152,7 @@ Without an answer within %d hour(s) the request expires and nothing is isolated.
 				Parameters: map[string]any{
 					"TopicArn":  s.TopicArn,
 					"Subject":   "Network isolation NOT carried out",
-					"Message.$": statesFormat(notApplied, "$.finding.detail.id", "States.JsonToString($.error)"),
+					"Message.$": asl.Format(notApplied, "$.finding.detail.id", "States.JsonToString($.error)"),
 				},
 				// The output is the input: the finding and the error stay.
 				DiscardResult: true,

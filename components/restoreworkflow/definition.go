@@ -170,13 +170,6 @@ func catchAll() []asl.Catcher {
 	return []asl.Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: failureResultPath, Next: StateNotifyFailure}}
 }
 
-// intrinsicLiteral escapes a constant for use inside an intrinsic
-// function's string literal.
-func intrinsicLiteral(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, `{`, `\{`, `}`, `\}`)
-	return r.Replace(s)
-}
-
 // Definition builds the restore workflow. Validate it with asl.Validate (Marshal does).
 func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 	if p.InstanceCount < 1 || p.InstanceCount > maxInstanceCount {
@@ -210,7 +203,7 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		Parameters: map[string]any{
 			"request.$": "States.JsonMerge($.defaults, $.input, false)",
 			"cluster": map[string]any{
-				"identifier.$": fmt.Sprintf("States.Format('%s-{}', $$.Execution.Name)", intrinsicLiteral(p.ClusterIdentifierPrefix)),
+				"identifier.$": fmt.Sprintf("States.Format('%s-{}', $$.Execution.Name)", asl.Literal(p.ClusterIdentifierPrefix)),
 			},
 			// Status polls so far, against MaxPolls: the restore budget.
 			"budget": map[string]any{"polls": 0, "maxPolls": p.MaxPolls()},
@@ -494,7 +487,7 @@ func Definition(p DefinitionParams) (*asl.StateMachine, error) {
 		Catch:      catchAll(),
 		Next:       StateAwaitApproval,
 	}
-	region := intrinsicLiteral(p.Region)
+	region := asl.Literal(p.Region)
 	states[StateAwaitApproval] = &asl.Task{
 		Comment:  "A human decides the cut-over. Rejection (send-task-failure) or the timeout changes nothing",
 		Resource: "arn:aws:states:::sns:publish.waitForTaskToken",
@@ -605,7 +598,7 @@ func logGroupStates(states map[string]asl.State, p DefinitionParams, clusterID s
 			next = CreateLogGroupState(i + 2)
 		}
 		// ClusterLogGroupName with the cluster as the format's placeholder.
-		format := strings.Replace(intrinsicLiteral(ClusterLogGroupName("\x00", logType)), "\x00", "{}", 1)
+		format := strings.Replace(asl.Literal(ClusterLogGroupName("\x00", logType)), "\x00", "{}", 1)
 		name := fmt.Sprintf("States.Format('%s', %s)", format, clusterID)
 		states[CreateLogGroupState(i+1)] = &asl.Task{
 			Comment:    fmt.Sprintf("The %s log export's group, encrypted with the logs key, before RDS creates it", logType),

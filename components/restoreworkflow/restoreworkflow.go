@@ -75,8 +75,9 @@ const (
 	FunctionMetrics = contract.FunctionRestoreMetrics
 )
 
-// functionNames are the workflow's functions, in build order.
-func functionNames() []string { return []string{FunctionPick, FunctionVerify, FunctionMetrics} }
+// FunctionNames are the workflow's Lambda functions, in build order: the
+// keys of Args.FunctionArchives and the directories under functions/.
+func FunctionNames() []string { return []string{FunctionPick, FunctionVerify, FunctionMetrics} }
 
 // ParameterInitialValue is the cut-over parameter's value until a restore
 // is approved. Pulumi ignores later changes of the value (the workflow owns it).
@@ -225,7 +226,9 @@ func (a Args) withDefaults() Args {
 	return a
 }
 
-func (a *Args) validate() error {
+// Validate returns every problem of the arguments in one error (nil when
+// there is none); NewRestoreWorkflow refuses arguments it rejects.
+func (a *Args) Validate() error {
 	var p []string
 	add := func(format string, v ...any) { p = append(p, fmt.Sprintf(format, v...)) }
 	if !awsfacts.ValidAccountID(a.AccountID) {
@@ -303,7 +306,7 @@ func (a *Args) validate() error {
 		add("LogRetentionDays %d is below 365", a.LogRetentionDays)
 	}
 	if a.FunctionArchives != nil {
-		for _, fn := range functionNames() {
+		for _, fn := range FunctionNames() {
 			art, ok := a.FunctionArchives[fn]
 			if !ok || art.ZipPath == "" || art.SHA256Base64 == "" {
 				add("FunctionArchives[%q] needs a zip path and its SHA-256", fn)
@@ -325,10 +328,10 @@ func NewRestoreWorkflow(ctx *pulumi.Context, name string, args *Args, opts ...pu
 		return nil, fmt.Errorf("restoreworkflow %s: args are required", name)
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
-	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, functionNames()...)
+	archives, err := gofunction.Archives(a.FunctionArchives, a.ModuleRoot, FunctionNames()...)
 	if err != nil {
 		return nil, fmt.Errorf("restoreworkflow %s: %w", name, err)
 	}
@@ -534,7 +537,7 @@ func (b *builder) functions(archives map[string]lambdabuild.Artifact) error {
 		FunctionMetrics: "Recovery objectives: RPO/RTO of restore workflow executions and restore tests as CloudWatch metrics",
 	}
 	arns := pulumi.StringMap{}
-	for _, fn := range functionNames() {
+	for _, fn := range FunctionNames() {
 		fnName := b.child(fn)
 		logs, err := cloudwatch.NewLogGroup(b.ctx, b.child(fn+"-logs"), &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String("/aws/lambda/" + fnName),

@@ -1,0 +1,58 @@
+// Package tests holds the tests of every component under components/: each
+// component is rendered under Pulumi mocks through its exported API and its
+// resources, policies and state machines are checked, one file (or a few,
+// by concern) per component, named after it.
+//
+// They are one package so that `go test` links the Pulumi SDK and
+// pulumi-aws into one test binary instead of one per component (ADR 0021):
+// linking costs about 4 s of CPU per binary on every run, far more than
+// these tests take. Test-local names that several components' tests use
+// carry the component's name (keyRingBaseArgs, TestRestoreWorkflowRejectsBadArgs);
+// the resource type tokens and fixtures they all share are declared once
+// below.
+package tests
+
+import (
+	"testing"
+
+	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
+	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
+)
+
+// The execution tests share one harness (sfntest.Shared): its node
+// processes serve all of them; Main stops them when the tests have run.
+func TestMain(m *testing.M) { sfntest.Main(m) }
+
+// Resource type tokens of pulumi-aws, as the mocks see them.
+const (
+	tAlarm       = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tAttachment  = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tEgressRule  = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tFunction    = "aws:lambda/function:Function"
+	tIngressRule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tKey         = "aws:kms/key:Key"
+	tLB          = "aws:lb/loadBalancer:LoadBalancer"
+	tLogGroup    = "aws:cloudwatch/logGroup:LogGroup"
+	tNACL        = "aws:ec2/networkAcl:NetworkAcl"
+	tQueue       = "aws:sqs/queue:Queue"
+	tRole        = "aws:iam/role:Role"
+	tRolePolicy  = "aws:iam/rolePolicy:RolePolicy"
+	tRule        = "aws:cloudwatch/eventRule:EventRule"
+	tSG          = "aws:ec2/securityGroup:SecurityGroup"
+	tSubnet      = "aws:ec2/subnet:Subnet"
+	tSubnetGroup = "aws:rds/subnetGroup:SubnetGroup"
+	tTarget      = "aws:cloudwatch/eventTarget:EventTarget"
+	tTaskDef     = "aws:ecs/taskDefinition:TaskDefinition"
+	tTopic       = "aws:sns/topic:Topic"
+	tVpc         = "aws:ec2/vpc:Vpc"
+	tWebACL      = "aws:wafv2/webAcl:WebAcl"
+)
+
+// Fixtures several components' tests use.
+const (
+	region       = testkit.Region
+	accountLevel = "guardduty-enabled"
+	logsKey      = "arn:aws:kms:ap-northeast-1:111111111111:key/logs"
+	bunkerVault  = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+	sharedVault  = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
+)
