@@ -6,15 +6,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/fintech-resilience/fintech-resilience/policy/pack"
 )
 
+// The body is pack.Main, which the tests of policy/pack also run.
 func main() {
-	if err := pack.Serve(os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "fintech-resilience policy pack: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(pack.Main(os.Stdout, os.Stderr))
 }

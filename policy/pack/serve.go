@@ -21,6 +21,19 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
+// Main is the body of the pack's command, policy/main.go: it runs Serve
+// with stdout and returns the process's exit code, 0 when Serve returns nil,
+// otherwise 1 after writing the error to stderr. The package's tests run
+// their own test binary as the pack process through Main (serve_test.go,
+// TestMain), so they exercise what the command runs.
+func Main(stdout, stderr io.Writer) int {
+	if err := Serve(stdout); err != nil {
+		fmt.Fprintf(stderr, "fintech-resilience policy pack: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
 // Serve runs the pack the way the Pulumi engine expects: it listens on a
 // free local port, writes the port to stdout and serves until stopped.
 //

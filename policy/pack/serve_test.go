@@ -3,8 +3,8 @@ package pack_test
 import (
 	"bufio"
 	"context"
+	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,17 +24,33 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
-// startPack builds ./policy and starts it as the engine does: run the
-// binary, read the port from its first stdout line, dial it.
+// serveEnv=1 in its environment makes this test binary the pack process:
+// TestMain then runs pack.Main, the body of policy/main.go, instead of the
+// tests. startPack uses it so that the test does not build and link
+// ./policy, a second copy of the Pulumi SDK, on every run.
+const serveEnv = "FINTECH_POLICY_PACK_SERVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		os.Exit(pack.Main(os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// startPack starts the pack as the engine does: run the pack process, read
+// the port from its first stdout line, dial it. The process is this test
+// binary with serveEnv=1, which serves exactly as policy/main.go does (see
+// TestMain). It also gets -test.run=^$: should it ever run the tests instead
+// of serving, it runs none, prints PASS instead of a port and the test fails
+// at once, rather than each process starting another.
 func startPack(t *testing.T) pulumirpc.AnalyzerClient {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "policy-pack")
-	build := exec.Command("go", "build", "-o", bin, "github.com/fintech-resilience/fintech-resilience/policy")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin, err := os.Executable()
+	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin)
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -73,7 +89,7 @@ const lbURN = "urn:pulumi:workload::fintech-resilience::aws:lb/loadBalancer:Load
 
 func TestPackOverGRPC(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the pack binary")
+		t.Skip("runs the pack in a child process (this test binary, see TestMain)")
 	}
 	client := startPack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
