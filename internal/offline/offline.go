@@ -68,6 +68,10 @@ func (s *Session) Preview(dir, stack, configFile string) (*graph.Graph, *config.
 	return g, cfg, err
 }
 
+// Previews is how many previews the session has run (or failed): each
+// (directory, stack, configuration file) counts once.
+func (s *Session) Previews() int { return len(s.done) }
+
 func (s *Session) preview(dir, stack, configFile string) (*graph.Graph, *config.Config, error) {
 	sf, err := stackfile.Load(dir, stack, configFile)
 	if err != nil {

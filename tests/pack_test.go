@@ -1,4 +1,4 @@
-package pack_test
+package tests
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
@@ -78,7 +78,7 @@ func startPack(t *testing.T) pulumirpc.AnalyzerClient {
 	return pulumirpc.NewAnalyzerClient(conn)
 }
 
-func marshal(t *testing.T, m resource.PropertyMap) *structpb.Struct {
+func marshal(t *testing.T, m presource.PropertyMap) *structpb.Struct {
 	t.Helper()
 	s, err := plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
 	require.NoError(t, err)
@@ -122,7 +122,7 @@ func TestPackOverGRPC(t *testing.T) {
 	// A violating resource.
 	resp, err := client.Analyze(ctx, &pulumirpc.AnalyzeRequest{
 		Type: "aws:lb/loadBalancer:LoadBalancer", Urn: lbURN, Name: "api",
-		Properties: marshal(t, resource.PropertyMap{"internal": resource.NewProperty(false)}),
+		Properties: marshal(t, presource.PropertyMap{"internal": presource.NewProperty(false)}),
 	})
 	require.NoError(t, err)
 	require.Len(t, resp.GetDiagnostics(), 1)
@@ -133,9 +133,9 @@ func TestPackOverGRPC(t *testing.T) {
 	assert.Contains(t, d.GetMessage(), "internet-facing")
 
 	// A clean resource, and one whose decisive value is unknown (preview).
-	for _, props := range []resource.PropertyMap{
-		{"internal": resource.NewProperty(true)},
-		{"internal": resource.MakeComputed(resource.NewProperty(""))},
+	for _, props := range []presource.PropertyMap{
+		{"internal": presource.NewProperty(true)},
+		{"internal": presource.MakeComputed(presource.NewProperty(""))},
 	} {
 		resp, err = client.Analyze(ctx, &pulumirpc.AnalyzeRequest{
 			Type: "aws:lb/loadBalancer:LoadBalancer", Urn: lbURN, Name: "api", Properties: marshal(t, props),
@@ -149,10 +149,10 @@ func TestPackOverGRPC(t *testing.T) {
 	subnetURN := "urn:pulumi:workload::fintech-resilience::aws:ec2/subnet:Subnet::a"
 	vpcURN := "urn:pulumi:workload::fintech-resilience::aws:ec2/vpc:Vpc::v"
 	stack, err := client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{Resources: []*pulumirpc.AnalyzerResource{
-		{Type: "aws:ec2/vpc:Vpc", Urn: vpcURN, Name: "v", Properties: marshal(t, resource.PropertyMap{"cidrBlock": resource.NewProperty("10.0.0.0/16")})},
+		{Type: "aws:ec2/vpc:Vpc", Urn: vpcURN, Name: "v", Properties: marshal(t, presource.PropertyMap{"cidrBlock": presource.NewProperty("10.0.0.0/16")})},
 		{
 			Type: "aws:ec2/subnet:Subnet", Urn: subnetURN, Name: "a",
-			Properties:           marshal(t, resource.PropertyMap{"vpcId": resource.MakeComputed(resource.NewProperty(""))}),
+			Properties:           marshal(t, presource.PropertyMap{"vpcId": presource.MakeComputed(presource.NewProperty(""))}),
 			PropertyDependencies: map[string]*pulumirpc.AnalyzerPropertyDependencies{"vpcId": {Urns: []string{vpcURN}}},
 		},
 	}})
@@ -172,7 +172,7 @@ func TestPackOverGRPC(t *testing.T) {
 	require.NoError(t, err)
 	resp, err = client.Analyze(ctx, &pulumirpc.AnalyzeRequest{
 		Type: "aws:lb/loadBalancer:LoadBalancer", Urn: lbURN, Name: "api",
-		Properties: marshal(t, resource.PropertyMap{"internal": resource.NewProperty(false)}),
+		Properties: marshal(t, presource.PropertyMap{"internal": presource.NewProperty(false)}),
 	})
 	require.NoError(t, err)
 	require.Len(t, resp.GetDiagnostics(), 1)

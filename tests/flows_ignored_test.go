@@ -1,4 +1,4 @@
-package flows
+package tests
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/fintech-resilience/fintech-resilience/internal/iamsim"
+	"github.com/fintech-resilience/fintech-resilience/policy/flows"
 )
 
 // A refusal is unverifiable only when the simulator dropped a context key
@@ -14,9 +15,9 @@ import (
 // leaves the refusal conclusive.
 func TestJudgeIgnoredContextKeys(t *testing.T) {
 	const key = "kms:EncryptionContext:aws:logs:arn"
-	check := func(resourcePolicy string) Check {
-		return Check{
-			Decl:   Decl{Name: "f", Kind: Required, Context: map[string]string{key: "arn:aws:logs:r:1:log-group:/x"}},
+	check := func(resourcePolicy string) flows.Check {
+		return flows.Check{
+			Decl:   flows.Decl{Name: "f", Kind: flows.Required, Context: map[string]string{key: "arn:aws:logs:r:1:log-group:/x"}},
 			Action: "kms:Encrypt",
 			Request: &iamsim.Request{ID: "r", Action: "kms:Encrypt",
 				ResourcePolicy: json.RawMessage(resourcePolicy)},
@@ -25,13 +26,13 @@ func TestJudgeIgnoredContextKeys(t *testing.T) {
 	denied := map[string]iamsim.Result{"r": {ID: "r", Decision: iamsim.ImplicitlyDenied, IgnoredContextKeys: []string{key}}}
 
 	conditioned := `{"Statement":[{"Effect":"Allow","Condition":{"ArnLike":{"kms:EncryptionContext:aws:logs:arn":"arn:*"}}}]}`
-	rows := Judge([]Check{check(conditioned)}, denied)
-	assert.Equal(t, Unverifiable, rows[0].Verdict)
+	rows := flows.Judge([]flows.Check{check(conditioned)}, denied)
+	assert.Equal(t, flows.Unverifiable, rows[0].Verdict)
 	assert.True(t, rows[0].OK)
 	assert.Contains(t, rows[0].DecidedBy, "does not evaluate context key "+key)
 
 	unconditioned := `{"Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"}}]}`
-	rows = Judge([]Check{check(unconditioned)}, denied)
-	assert.Equal(t, Denied, rows[0].Verdict)
+	rows = flows.Judge([]flows.Check{check(unconditioned)}, denied)
+	assert.Equal(t, flows.Denied, rows[0].Verdict)
 	assert.False(t, rows[0].OK)
 }

@@ -1,4 +1,4 @@
-package fincheck
+package tests
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
 	"github.com/fintech-resilience/fintech-resilience/policy/rules"
 )
 
@@ -19,27 +20,27 @@ const prodURN = "urn:pulumi:prod::fintech-resilience::"
 func analyze(t *testing.T, file, format string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = Run([]string{"analyze", "--state", filepath.Join("testdata", file), "--format", format}, &out, &errb)
+	code = fincheck.Run([]string{"analyze", "--state", filepath.Join("testdata", "fincheck", file), "--format", format}, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 // analyzeJSON runs analyze with --format json and decodes the report.
-func analyzeJSON(t *testing.T, file string) (int, Report, string) {
+func analyzeJSON(t *testing.T, file string) (int, fincheck.Report, string) {
 	t.Helper()
 	code, out, errs := analyze(t, file, "json")
-	var rep Report
+	var rep fincheck.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep), "stdout is not a JSON report: %s\nstderr: %s", out, errs)
 	return code, rep, out
 }
 
 func TestAnalyzeCleanState(t *testing.T) {
 	code, rep, _ := analyzeJSON(t, "clean.json")
-	assert.Equal(t, ExitOK, code)
+	assert.Equal(t, fincheck.ExitOK, code)
 	assert.Equal(t, "clean", rep.Stack)
 	assert.NotNil(t, rep.Violations, "violations is [] rather than null")
 	assert.Empty(t, rep.Violations)
 
-	urns := map[string]ResourceOut{}
+	urns := map[string]fincheck.ResourceOut{}
 	for _, r := range rep.Resources {
 		urns[r.URN] = r
 	}
@@ -58,7 +59,7 @@ func TestAnalyzeCleanState(t *testing.T) {
 // flow log names its VPC and the route table association its subnet by id,
 // with no property dependencies.
 func TestAnalyzeCleanStateResolvesIDs(t *testing.T) {
-	g, err := LoadState(filepath.Join("testdata", "clean.json"))
+	g, err := fincheck.LoadState(filepath.Join("testdata", "fincheck", "clean.json"))
 	require.NoError(t, err)
 	flow := g.ByURN("urn:pulumi:clean::fintech-resilience::fintech:network:SecureVPC$aws:ec2/flowLog:FlowLog::net")
 	require.NotNil(t, flow)
@@ -113,7 +114,7 @@ func TestAnalyzeViolatingStates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			code, rep, out := analyzeJSON(t, tt.file)
-			assert.Equal(t, ExitViolation, code)
+			assert.Equal(t, fincheck.ExitViolation, code)
 			assert.Equal(t, tt.file[:len(tt.file)-len(".json")], rep.Stack)
 			require.NotEmpty(t, rep.Violations)
 
@@ -179,7 +180,7 @@ func TestAnalyzeSARIF(t *testing.T) {
 
 	t.Run("violation", func(t *testing.T) {
 		code, out, errs := analyze(t, "iam-wildcard.json", "sarif")
-		assert.Equal(t, ExitViolation, code, errs)
+		assert.Equal(t, fincheck.ExitViolation, code, errs)
 		s := decode(t, out)
 		require.Len(t, s.Runs[0].Results, 1)
 		res := s.Runs[0].Results[0]
@@ -187,14 +188,14 @@ func TestAnalyzeSARIF(t *testing.T) {
 		assert.Equal(t, "error", res.Level)
 		assert.Contains(t, res.Message.Text, `allows action "*"`)
 		require.Len(t, res.Locations, 1)
-		assert.Equal(t, filepath.Join("testdata", "iam-wildcard.json"), res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+		assert.Equal(t, filepath.Join("testdata", "fincheck", "iam-wildcard.json"), res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
 		require.Len(t, res.Locations[0].LogicalLocations, 1)
 		assert.Equal(t, prodURN+"aws:iam/policy:Policy::ops-admin", res.Locations[0].LogicalLocations[0].FullyQualifiedName)
 		assert.Equal(t, "resource", res.Locations[0].LogicalLocations[0].Kind)
 	})
 	t.Run("clean", func(t *testing.T) {
 		code, out, errs := analyze(t, "clean.json", "sarif")
-		assert.Equal(t, ExitOK, code, errs)
+		assert.Equal(t, fincheck.ExitOK, code, errs)
 		s := decode(t, out)
 		assert.NotNil(t, s.Runs[0].Results, "results is [] rather than null")
 		assert.Empty(t, s.Runs[0].Results)
@@ -204,13 +205,13 @@ func TestAnalyzeSARIF(t *testing.T) {
 
 func TestAnalyzeTextFormat(t *testing.T) {
 	code, out, errs := analyze(t, "sg-open-5432.json", "text")
-	assert.Equal(t, ExitViolation, code, errs)
+	assert.Equal(t, fincheck.ExitViolation, code, errs)
 	assert.Contains(t, out, "stack sg-open-5432:")
 	assert.Contains(t, out, "[mandatory] no-open-ingress "+prodURN+"aws:ec2/securityGroup:SecurityGroup::db")
 	assert.Contains(t, out, "FISC 実14, 実15")
 
 	code, out, _ = analyze(t, "clean.json", "text")
-	assert.Equal(t, ExitOK, code)
+	assert.Equal(t, fincheck.ExitOK, code)
 	assert.Contains(t, out, "policy: 0 mandatory, 0 advisory violation(s)")
 }
 
@@ -251,7 +252,7 @@ func TestAnalyzeRedactsSecrets(t *testing.T) {
 
 // A secret decoded from a plaintext envelope is still read by the rules.
 func TestAnalyzeRulesReadSecrets(t *testing.T) {
-	g, err := ParseState([]byte(`{"version":3,"deployment":{"resources":[
+	g, err := fincheck.ParseState([]byte(`{"version":3,"deployment":{"resources":[
 		{"urn":"urn:pulumi:s::p::aws:kms/key:Key::k","custom":true,"type":"aws:kms/key:Key",
 		 "inputs":{"enableKeyRotation":{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","plaintext":"false"}}}]}}`), "inline")
 	require.NoError(t, err)
@@ -279,10 +280,10 @@ func TestAnalyzeMalformedState(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			for _, format := range []string{"json", "sarif", "text"} {
 				code, out, errs := analyze(t, tt.file, format)
-				assert.Equal(t, ExitUsage, code)
+				assert.Equal(t, fincheck.ExitUsage, code)
 				assert.Empty(t, out, "nothing on stdout")
 				assert.Contains(t, errs, tt.msg)
-				assert.Contains(t, errs, filepath.Join("testdata", tt.file), "the message names the file")
+				assert.Contains(t, errs, filepath.Join("testdata", "fincheck", tt.file), "the message names the file")
 			}
 		})
 	}
@@ -295,14 +296,14 @@ func TestAnalyzeUsage(t *testing.T) {
 		msg  string
 	}{
 		{"no state", []string{"analyze", "--format", "json"}, "--state is required"},
-		{"bad format", []string{"analyze", "--state", "testdata/clean.json", "--format", "xml"}, `--format "xml" is not one of text, json, sarif`},
+		{"bad format", []string{"analyze", "--state", "testdata/fincheck/clean.json", "--format", "xml"}, `--format "xml" is not one of text, json, sarif`},
 		{"unknown flag", []string{"analyze", "--stack", "x"}, "flag provided but not defined"},
-		{"extra argument", []string{"analyze", "--state", "testdata/clean.json", "extra"}, `unexpected argument "extra"`},
+		{"extra argument", []string{"analyze", "--state", "testdata/fincheck/clean.json", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			assert.Equal(t, ExitUsage, Run(tt.args, &out, &errb))
+			assert.Equal(t, fincheck.ExitUsage, fincheck.Run(tt.args, &out, &errb))
 			assert.Empty(t, out.String())
 			assert.Contains(t, errb.String(), tt.msg)
 			assert.Contains(t, errb.String(), "usage:")

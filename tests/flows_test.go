@@ -1,4 +1,4 @@
-package flows
+package tests
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
 	"github.com/fintech-resilience/fintech-resilience/internal/iamsim"
+	"github.com/fintech-resilience/fintech-resilience/policy/flows"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
 
@@ -102,22 +103,22 @@ func allowDoc(sid, action, resource string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Sid":"` + sid + `","Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}]}`
 }
 
-func stackOf(name, account string, rs ...*graph.Resource) Stack {
-	return Stack{Name: name, Account: account, Graph: graph.New(rs)}
+func stackOf(name, account string, rs ...*graph.Resource) flows.Stack {
+	return flows.Stack{Name: name, Account: account, Graph: graph.New(rs)}
 }
 
-func universe(stacks ...Stack) Universe { return Universe{Stacks: stacks} }
+func flowsUniverse(stacks ...flows.Stack) flows.Universe { return flows.Universe{Stacks: stacks} }
 
-func planAll(t *testing.T, u Universe) []Check {
+func planAll(t *testing.T, u flows.Universe) []flows.Check {
 	t.Helper()
-	checks, err := Plan(u, homeStack)
+	checks, err := flows.Plan(u, homeStack)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
 	}
 	return checks
 }
 
-func planOne(t *testing.T, u Universe) Check {
+func planOne(t *testing.T, u flows.Universe) flows.Check {
 	t.Helper()
 	checks := planAll(t, u)
 	if len(checks) != 1 {
@@ -129,8 +130,12 @@ func planOne(t *testing.T, u Universe) Check {
 	return checks[0]
 }
 
+// flowsAdminPolicy is the identity policy the checker gives an assumed
+// administrator: everything is allowed.
+var flowsAdminPolicy = json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Sid":"AssumedAdministrator","Effect":"Allow","Action":"*","Resource":"*"}]}`)
+
 func assumedAllow() []iamsim.Policy {
-	return []iamsim.Policy{{Name: "assumed-identity-allow (unverifiable)", Document: adminPolicy}}
+	return []iamsim.Policy{{Name: "assumed-identity-allow (unverifiable)", Document: flowsAdminPolicy}}
 }
 
 // jsonEqual compares two JSON documents by value.
@@ -190,15 +195,15 @@ func TestDeclarationsReadsEveryInput(t *testing.T) {
 	forb := forbidden("app-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"kms:Decrypt"}, key, nil)
 	g := graph.New([]*graph.Resource{req, forb, newRes(homeStack, "aws:sns/topic:Topic", "alerts", nil)})
 
-	got := Declarations(g)
-	want := []Decl{
+	got := flows.Declarations(g)
+	want := []flows.Decl{
 		{
-			URN: forb.URN, Name: "app-flow-outsider", Kind: Forbidden,
+			URN: forb.URN, Name: "app-flow-outsider", Kind: flows.Forbidden,
 			Principal: "arn:aws:iam::999999999999:root", Actions: []string{"kms:Decrypt"}, Resource: key,
 			Context: map[string]string{}, Caller: "caller of app-flow-outsider", Reason: "reason of app-flow-outsider",
 		},
 		{
-			URN: req.URN, Name: "app-flow-publish", Kind: Required,
+			URN: req.URN, Name: "app-flow-publish", Kind: flows.Required,
 			Principal: roleARN(homeAccount, "app"), Actions: []string{"kms:GenerateDataKey", "sns:Publish"}, Resource: topic,
 			Context: map[string]string{
 				"aws:SourceArn":  "arn:aws:events:eu-west-1:" + homeAccount + ":rule/r",
@@ -221,9 +226,9 @@ func TestDeclarationsUnknownInputsAreUnverifiable(t *testing.T) {
 	policyOfUnknown := forbidden("c-flow-unknown-policy-of", roleARN(homeAccount, "app"), []string{"backup:DeleteRecoveryPoint", "backup:StartRestoreJob"}, "*", map[string]any{
 		flow.PropPolicyOf: graph.Secret{Value: graph.Unknown{}},
 	})
-	u := universe(stackOf(homeStack, homeAccount, principalUnknown, actionsUnknown, policyOfUnknown, role(homeStack, homeAccount, "app")))
+	u := flowsUniverse(stackOf(homeStack, homeAccount, principalUnknown, actionsUnknown, policyOfUnknown, role(homeStack, homeAccount, "app")))
 
-	decls := Declarations(u.Stacks[0].Graph)
+	decls := flows.Declarations(u.Stacks[0].Graph)
 	if len(decls) != 3 {
 		t.Fatalf("got %d declarations, want 3", len(decls))
 	}
@@ -260,17 +265,17 @@ func TestDeclarationsUnknownInputsAreUnverifiable(t *testing.T) {
 		}
 	}
 
-	rows := Judge(checks, nil) // sorted by flow: a, b, c
+	rows := flows.Judge(checks, nil) // sorted by flow: a, b, c
 	wantReason = append(wantReason[1:], wantReason[0])
 	for i, r := range rows {
-		if r.Verdict != Unverifiable || !r.OK || r.DecidedBy != wantReason[i] {
+		if r.Verdict != flows.Unverifiable || !r.OK || r.DecidedBy != wantReason[i] {
 			t.Errorf("row %s: verdict %s ok %v decidedBy %q, want unverifiable true %q", r.Flow, r.Verdict, r.OK, r.DecidedBy, wantReason[i])
 		}
 	}
 }
 
 func TestPlanStackNotInUniverse(t *testing.T) {
-	_, err := Plan(universe(stackOf(bunkerStack, bunkerAccount)), homeStack)
+	_, err := flows.Plan(flowsUniverse(stackOf(bunkerStack, bunkerAccount)), homeStack)
 	if err == nil || !strings.Contains(err.Error(), `"workload"`) {
 		t.Fatalf("Plan of a missing stack: err = %v, want one naming the stack", err)
 	}
@@ -301,7 +306,7 @@ func TestPlanIdentityInlineAndCustomerManaged(t *testing.T) {
 	}), "policyArn", managed)
 	d := required("app-flow-publish", roleARN(homeAccount, "app"), []string{"sns:Publish"}, "*", nil)
 
-	c := planOne(t, universe(stackOf(homeStack, homeAccount, app, other, inline, otherInline, managed, att, d)))
+	c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, app, other, inline, otherInline, managed, att, d)))
 	if c.Unverifiable != "" {
 		t.Errorf("Unverifiable = %q, want none", c.Unverifiable)
 	}
@@ -344,7 +349,7 @@ func TestPlanIdentityRoleInputs(t *testing.T) {
 	app.Inputs["managedPolicyArns"] = []any{"arn:aws:iam::" + homeAccount + ":policy/by-arn"}
 	d := required("app-flow-read", roleARN(homeAccount, "app"), []string{"s3:GetObject"}, "*", nil)
 
-	c := planOne(t, universe(stackOf(homeStack, homeAccount, app, managed, d)))
+	c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, app, managed, d)))
 	want := []iamsim.Policy{
 		{Name: "app/read", Document: json.RawMessage(allowDoc("Read", "s3:GetObject", "*"))},
 		{Name: "by-arn", Document: json.RawMessage(allowDoc("ByArn", "sqs:*", "*"))},
@@ -441,7 +446,7 @@ func TestPlanIdentityUnverifiable(t *testing.T) {
 			if tc.extra != nil {
 				rs = append(rs, tc.extra(app)...)
 			}
-			c := planOne(t, universe(stackOf(homeStack, homeAccount, rs...)))
+			c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, rs...)))
 			if c.Unverifiable != tc.want {
 				t.Errorf("Unverifiable = %q, want %q", c.Unverifiable, tc.want)
 			}
@@ -457,12 +462,12 @@ func TestPlanIdentityUnverifiable(t *testing.T) {
 
 func TestPlanAnyPrincipalOf(t *testing.T) {
 	d := forbidden("vault-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"backup:DeleteRecoveryPoint"}, "*", nil)
-	c := planOne(t, universe(stackOf(homeStack, homeAccount, d)))
-	admin := "arn:aws:iam::" + flow.OutsiderAccount + ":role/" + AnyAdministrator
+	c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, d)))
+	admin := "arn:aws:iam::" + flow.OutsiderAccount + ":role/" + flows.AnyAdministrator
 	if c.Request.Principal != admin {
 		t.Errorf("Principal = %q, want %q", c.Request.Principal, admin)
 	}
-	want := []iamsim.Policy{{Name: "assumed-administrator", Document: adminPolicy}}
+	want := []iamsim.Policy{{Name: "assumed-administrator", Document: flowsAdminPolicy}}
 	if !reflect.DeepEqual(c.Request.IdentityPolicies, want) {
 		t.Errorf("identity policies = %+v, want %+v", c.Request.IdentityPolicies, want)
 	}
@@ -497,7 +502,7 @@ func TestPlanServicePrincipalAndLambdaPermissions(t *testing.T) {
 		flow.PropContext: map[string]any{"aws:SourceArn": rule},
 	})
 
-	c := planOne(t, universe(stackOf(homeStack, homeAccount, fn, otherFn, byEvents, byAccount, otherPerm, d)))
+	c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, fn, otherFn, byEvents, byAccount, otherPerm, d)))
 	r := c.Request
 	if r.Principal != "events.amazonaws.com" || r.IdentityPolicies != nil {
 		t.Errorf("service principal: principal %q, identity policies %+v, want none", r.Principal, r.IdentityPolicies)
@@ -519,7 +524,7 @@ func TestPlanServicePrincipalAndLambdaPermissions(t *testing.T) {
 
 	// A permission with an input unknown at preview time.
 	byEvents.Inputs["sourceArn"] = graph.Unknown{}
-	c = planOne(t, universe(stackOf(homeStack, homeAccount, fn, byEvents, d)))
+	c = planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, fn, byEvents, d)))
 	if want := "resource side: permission a-events unknown at preview time"; c.Unverifiable != want || c.Request.ResourcePolicy != nil {
 		t.Errorf("Unverifiable = %q policy %s, want %q and none", c.Unverifiable, c.Request.ResourcePolicy, want)
 	}
@@ -586,7 +591,7 @@ func TestPlanResourcePolicies(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := required("app-flow-x", roleARN(homeAccount, "app"), []string{tc.action}, tc.resource, nil)
-			c := planOne(t, universe(stackOf(homeStack, homeAccount, append(base[:len(base):len(base)], d)...)))
+			c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, append(base[:len(base):len(base)], d)...)))
 			r := c.Request
 			if string(r.ResourcePolicy) != tc.wantDoc || r.ResourcePolicyName != tc.wantName {
 				t.Errorf("resource policy %q %s, want %q %s", r.ResourcePolicyName, r.ResourcePolicy, tc.wantName, tc.wantDoc)
@@ -603,7 +608,7 @@ func TestPlanResourcePolicies(t *testing.T) {
 	// Unknown key policy at preview time.
 	key.Inputs["policy"] = graph.Unknown{}
 	d := required("app-flow-x", roleARN(homeAccount, "app"), []string{"kms:Decrypt"}, keyARN, nil)
-	c := planOne(t, universe(stackOf(homeStack, homeAccount, key, app, d)))
+	c := planOne(t, flowsUniverse(stackOf(homeStack, homeAccount, key, app, d)))
 	if want := "resource side: key policy of data-key unknown at preview time"; c.Unverifiable != want || c.Request.ResourcePolicy != nil {
 		t.Errorf("Unverifiable = %q (policy %s), want %q", c.Unverifiable, c.Request.ResourcePolicy, want)
 	}
@@ -612,7 +617,7 @@ func TestPlanResourcePolicies(t *testing.T) {
 func TestPlanTrustPolicyPerAction(t *testing.T) {
 	restore := role(homeStack, homeAccount, "restore")
 	d := required("app-flow-assume", roleARN(homeAccount, "restore"), []string{"iam:PassRole", "sts:AssumeRole"}, roleARN(homeAccount, "restore"), nil)
-	checks := planAll(t, universe(stackOf(homeStack, homeAccount, restore, d)))
+	checks := planAll(t, flowsUniverse(stackOf(homeStack, homeAccount, restore, d)))
 	if len(checks) != 2 || checks[0].Action != "iam:PassRole" || checks[1].Action != "sts:AssumeRole" {
 		t.Fatalf("checks = %+v, want one per action", checks)
 	}
@@ -644,7 +649,7 @@ func TestPlanCrossAccountAndPolicyOf(t *testing.T) {
 	restorePoint := required("a-flow-restore", roleARN(homeAccount, "app"), []string{"backup:StartRestoreJob"}, pointARN, map[string]any{flow.PropPolicyOf: vaultARN})
 	useKey := required("b-flow-key", roleARN(homeAccount, "app"), []string{"kms:Decrypt"}, keyARN, nil)
 
-	u := universe(
+	u := flowsUniverse(
 		stackOf(homeStack, homeAccount, app, inline, restorePoint, useKey),
 		stackOf(bunkerStack, bunkerAccount, vault, vaultPolicy, key),
 	)
@@ -678,7 +683,7 @@ func TestPlanCrossAccountAndPolicyOf(t *testing.T) {
 
 	// Without the governing policy, the recovery point alone is not in the graph.
 	delete(restorePoint.Inputs, flow.PropPolicyOf)
-	checks = planAll(t, universe(
+	checks = planAll(t, flowsUniverse(
 		stackOf(homeStack, homeAccount, app, inline, restorePoint),
 		stackOf(bunkerStack, bunkerAccount, vault, vaultPolicy),
 	))
@@ -702,7 +707,7 @@ func TestPlanRAMShare(t *testing.T) {
 	req := required("a-flow-restore", roleARN(homeAccount, "app"), []string{"backup:StartRestoreJob"}, vaultARN, nil)
 	forb := forbidden("b-flow-delete", roleARN(homeAccount, "app"), []string{"backup:DeleteRecoveryPoint"}, vaultARN, nil)
 
-	u := universe(stackOf(homeStack, homeAccount, app, req, forb), stackOf(bunkerStack, bunkerAccount, vault, share, elsewhere))
+	u := flowsUniverse(stackOf(homeStack, homeAccount, app, req, forb), stackOf(bunkerStack, bunkerAccount, vault, share, elsewhere))
 	checks := planAll(t, u)
 	if len(checks) != 2 {
 		t.Fatalf("got %d checks", len(checks))
@@ -720,23 +725,23 @@ func TestPlanRAMShare(t *testing.T) {
 	}
 
 	// No share with the principal's account: no RAM reason.
-	u = universe(stackOf(homeStack, homeAccount, app, req), stackOf(bunkerStack, bunkerAccount, vault, elsewhere))
+	u = flowsUniverse(stackOf(homeStack, homeAccount, app, req), stackOf(bunkerStack, bunkerAccount, vault, elsewhere))
 	if c := planOne(t, u); c.Unverifiable != "" {
 		t.Errorf("without a share: Unverifiable = %q", c.Unverifiable)
 	}
 
 	// Judged: a denial of a RAM flow is unverifiable, not a failure.
-	rows := Judge(checks[:1], map[string]iamsim.Result{checks[0].Request.ID: {ID: checks[0].Request.ID, Decision: iamsim.ImplicitlyDenied}})
-	if r := rows[0]; r.Verdict != Unverifiable || !r.OK || r.DecidedBy != "no statement allows it (implicit deny); "+want {
+	rows := flows.Judge(checks[:1], map[string]iamsim.Result{checks[0].Request.ID: {ID: checks[0].Request.ID, Decision: iamsim.ImplicitlyDenied}})
+	if r := rows[0]; r.Verdict != flows.Unverifiable || !r.OK || r.DecidedBy != "no statement allows it (implicit deny); "+want {
 		t.Errorf("RAM row = %+v", r)
 	}
 }
 
 // ---------------------------------------------------------------- Judge
 
-func check(name string, kind Kind, action, unverifiable string) Check {
-	return Check{
-		Decl: Decl{
+func check(name string, kind flows.Kind, action, unverifiable string) flows.Check {
+	return flows.Check{
+		Decl: flows.Decl{
 			URN: "urn:" + name, Name: name, Kind: kind, Principal: "arn:aws:iam::" + homeAccount + ":role/p",
 			Resource: "arn:aws:sns:eu-west-1:" + homeAccount + ":t", Caller: "caller", Reason: "reason",
 		},
@@ -751,101 +756,101 @@ func TestJudge(t *testing.T) {
 	denyStmt := iamsim.Decisive{Policy: "vault-policy", Sid: "DenyOutsiders", Effect: "Deny", Side: "resource"}
 	cases := []struct {
 		name    string
-		check   Check
+		check   flows.Check
 		result  *iamsim.Result
-		verdict Verdict
+		verdict flows.Verdict
 		ok      bool
 		decided string
 	}{
 		{
 			name:  "required allowed",
-			check: check("f", Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.Allowed, Decisive: []iamsim.Decisive{allowStmt}},
-			verdict: Allowed, ok: true, decided: `Allow identity statement "Publish" of app-inline`,
+			check: check("f", flows.Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.Allowed, Decisive: []iamsim.Decisive{allowStmt}},
+			verdict: flows.Allowed, ok: true, decided: `Allow identity statement "Publish" of app-inline`,
 		},
 		{
 			name:  "required allowed without decisive statements",
-			check: check("f", Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.Allowed},
-			verdict: Allowed, ok: true, decided: "allowed",
+			check: check("f", flows.Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.Allowed},
+			verdict: flows.Allowed, ok: true, decided: "allowed",
 		},
 		{
 			name:  "required allowed with an unverifiable identity side",
-			check: check("f", Required, "sns:Publish", "identity side: AWS-managed policy X (contents not evaluated)"),
+			check: check("f", flows.Required, "sns:Publish", "identity side: AWS-managed policy X (contents not evaluated)"),
 			result: &iamsim.Result{Decision: iamsim.Allowed, Decisive: []iamsim.Decisive{
 				{Policy: "alerts-policy", Sid: "B", Effect: "Allow", Side: "resource"},
 				{Policy: "assumed", Sid: "A", Effect: "Allow", Side: "identity"},
 			}},
-			verdict: Unverifiable, ok: true,
+			verdict: flows.Unverifiable, ok: true,
 			decided: `resource side allows (Allow identity statement "A" of assumed, Allow resource statement "B" of alerts-policy); identity side: AWS-managed policy X (contents not evaluated)`,
 		},
 		{
 			name:  "required implicitly denied",
-			check: check("f", Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Denied, ok: false, decided: "no statement allows it (implicit deny)",
+			check: check("f", flows.Required, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Denied, ok: false, decided: "no statement allows it (implicit deny)",
 		},
 		{
 			name:  "required denied even with an identity side that allows everything",
-			check: check("f", Required, "sns:Publish", "identity side: account 3 is not previewed here"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Denied, ok: false,
+			check: check("f", flows.Required, "sns:Publish", "identity side: account 3 is not previewed here"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Denied, ok: false,
 			decided: "no statement allows it (implicit deny) (even with an identity side that allows everything; identity side: account 3 is not previewed here)",
 		},
 		{
 			name:  "required denied through RAM",
-			check: check("f", Required, "backup:StartRestoreJob", "access through AWS RAM (s shares with 1)"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Unverifiable, ok: true, decided: "no statement allows it (implicit deny); access through AWS RAM (s shares with 1)",
+			check: check("f", flows.Required, "backup:StartRestoreJob", "access through AWS RAM (s shares with 1)"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Unverifiable, ok: true, decided: "no statement allows it (implicit deny); access through AWS RAM (s shares with 1)",
 		},
 		{
 			name:  "required denied with an unknown resource side",
-			check: check("f", Required, "kms:Decrypt", "resource side: key policy of k unknown at preview time"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Unverifiable, ok: true, decided: "no statement allows it (implicit deny); resource side: key policy of k unknown at preview time",
+			check: check("f", flows.Required, "kms:Decrypt", "resource side: key policy of k unknown at preview time"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Unverifiable, ok: true, decided: "no statement allows it (implicit deny); resource side: key policy of k unknown at preview time",
 		},
 		{
 			name:  "required explicitly denied with an unknown resource side",
-			check: check("f", Required, "kms:Decrypt", "resource side: key policy of k unknown at preview time"),
+			check: check("f", flows.Required, "kms:Decrypt", "resource side: key policy of k unknown at preview time"),
 			result: &iamsim.Result{Decision: iamsim.ExplicitlyDenied, Decisive: []iamsim.Decisive{
 				{Policy: "app-inline", Sid: "NoKms", Effect: "Deny", Side: "identity"},
 			}},
-			verdict: Denied, ok: false,
+			verdict: flows.Denied, ok: false,
 			decided: `Deny identity statement "NoKms" of app-inline (even with an identity side that allows everything; resource side: key policy of k unknown at preview time)`,
 		},
 		{
 			name:  "forbidden explicitly denied",
-			check: check("f", Forbidden, "backup:DeleteRecoveryPoint", ""), result: &iamsim.Result{Decision: iamsim.ExplicitlyDenied, Decisive: []iamsim.Decisive{denyStmt}},
-			verdict: Denied, ok: true, decided: `Deny resource statement "DenyOutsiders" of vault-policy`,
+			check: check("f", flows.Forbidden, "backup:DeleteRecoveryPoint", ""), result: &iamsim.Result{Decision: iamsim.ExplicitlyDenied, Decisive: []iamsim.Decisive{denyStmt}},
+			verdict: flows.Denied, ok: true, decided: `Deny resource statement "DenyOutsiders" of vault-policy`,
 		},
 		{
 			name:  "forbidden implicitly denied",
-			check: check("f", Forbidden, "backup:DeleteRecoveryPoint", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Denied, ok: true, decided: "no statement allows it (implicit deny)",
+			check: check("f", flows.Forbidden, "backup:DeleteRecoveryPoint", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Denied, ok: true, decided: "no statement allows it (implicit deny)",
 		},
 		{
 			name:  "forbidden denied with an assumed identity side",
-			check: check("f", Forbidden, "backup:DeleteRecoveryPoint", "identity side: permissions boundary not evaluated"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Denied, ok: true, decided: "no statement allows it (implicit deny)",
+			check: check("f", flows.Forbidden, "backup:DeleteRecoveryPoint", "identity side: permissions boundary not evaluated"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Denied, ok: true, decided: "no statement allows it (implicit deny)",
 		},
 		{
 			name:  "forbidden denied with an unknown resource side",
-			check: check("f", Forbidden, "sns:Publish", "resource side: policy p unknown at preview time"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
-			verdict: Unverifiable, ok: true, decided: "no statement allows it (implicit deny); resource side: policy p unknown at preview time",
+			check: check("f", flows.Forbidden, "sns:Publish", "resource side: policy p unknown at preview time"), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied},
+			verdict: flows.Unverifiable, ok: true, decided: "no statement allows it (implicit deny); resource side: policy p unknown at preview time",
 		},
 		{
 			name:  "forbidden allowed",
-			check: check("f", Forbidden, "kms:Decrypt", ""), result: &iamsim.Result{Decision: iamsim.Allowed, Decisive: []iamsim.Decisive{allowStmt}},
-			verdict: Allowed, ok: false, decided: `Allow identity statement "Publish" of app-inline`,
+			check: check("f", flows.Forbidden, "kms:Decrypt", ""), result: &iamsim.Result{Decision: iamsim.Allowed, Decisive: []iamsim.Decisive{allowStmt}},
+			verdict: flows.Allowed, ok: false, decided: `Allow identity statement "Publish" of app-inline`,
 		},
 		{
 			name:  "simulator error",
-			check: check("f", Required, "dynamodb:TransactWriteItems", ""), result: &iamsim.Result{Decision: iamsim.Error, Errors: []string{"invalid.action"}},
-			verdict: Invalid, ok: false, decided: "rejected by AWS's IAM reference: invalid.action",
+			check: check("f", flows.Required, "dynamodb:TransactWriteItems", ""), result: &iamsim.Result{Decision: iamsim.Error, Errors: []string{"invalid.action"}},
+			verdict: flows.Invalid, ok: false, decided: "rejected by AWS's IAM reference: invalid.action",
 		},
 		{
 			name:  "errors with a decision",
-			check: check("f", Forbidden, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied, Errors: []string{"policy.errors", "bad statement"}},
-			verdict: Invalid, ok: false, decided: "rejected by AWS's IAM reference: policy.errors; bad statement",
+			check: check("f", flows.Forbidden, "sns:Publish", ""), result: &iamsim.Result{Decision: iamsim.ImplicitlyDenied, Errors: []string{"policy.errors", "bad statement"}},
+			verdict: flows.Invalid, ok: false, decided: "rejected by AWS's IAM reference: policy.errors; bad statement",
 		},
 		{
 			name:    "missing result",
-			check:   check("f", Required, "sns:Publish", ""),
-			verdict: Invalid, ok: false, decided: "the simulator returned no result for this request",
+			check:   check("f", flows.Required, "sns:Publish", ""),
+			verdict: flows.Invalid, ok: false, decided: "the simulator returned no result for this request",
 		},
 	}
 	for _, tc := range cases {
@@ -856,7 +861,7 @@ func TestJudge(t *testing.T) {
 				res.ID = tc.check.Request.ID
 				results[res.ID] = res
 			}
-			rows := Judge([]Check{tc.check}, results)
+			rows := flows.Judge([]flows.Check{tc.check}, results)
 			if len(rows) != 1 {
 				t.Fatalf("got %d rows", len(rows))
 			}
@@ -865,7 +870,7 @@ func TestJudge(t *testing.T) {
 				t.Errorf("got %s ok=%v %q\nwant %s ok=%v %q", r.Verdict, r.OK, r.DecidedBy, tc.verdict, tc.ok, tc.decided)
 			}
 			c := tc.check
-			want := Row{Stack: homeStack, Flow: "f", Kind: c.Decl.Kind, Principal: c.Decl.Principal, Action: c.Action,
+			want := flows.Row{Stack: homeStack, Flow: "f", Kind: c.Decl.Kind, Principal: c.Decl.Principal, Action: c.Action,
 				Resource: c.Decl.Resource, Verdict: r.Verdict, OK: r.OK, DecidedBy: r.DecidedBy, Caller: "caller", Reason: "reason"}
 			if r != want {
 				t.Errorf("row = %+v, want %+v", r, want)
@@ -875,14 +880,14 @@ func TestJudge(t *testing.T) {
 }
 
 func TestJudgeSortsCountsAndFailures(t *testing.T) {
-	checks := []Check{
-		check("b", Required, "sns:Publish", ""),                     // allowed
-		check("a", Forbidden, "kms:Encrypt", ""),                    // allowed: failure
-		check("a", Forbidden, "kms:Decrypt", ""),                    // denied
-		check("c", Required, "sqs:SendMessage", "identity side: x"), // allowed, unverifiable
-		check("b", Required, "kms:GenerateDataKey", ""),             // implicit deny: failure
-		{Decl: Decl{Name: "d", Kind: Required}, Stack: homeStack, Action: "s3:GetObject", Unverifiable: "inputs unknown at preview time: resource"},
-		check("e", Required, "sns:Subscribe", ""), // no result: failure
+	checks := []flows.Check{
+		check("b", flows.Required, "sns:Publish", ""),                     // allowed
+		check("a", flows.Forbidden, "kms:Encrypt", ""),                    // allowed: failure
+		check("a", flows.Forbidden, "kms:Decrypt", ""),                    // denied
+		check("c", flows.Required, "sqs:SendMessage", "identity side: x"), // allowed, unverifiable
+		check("b", flows.Required, "kms:GenerateDataKey", ""),             // implicit deny: failure
+		{Decl: flows.Decl{Name: "d", Kind: flows.Required}, Stack: homeStack, Action: "s3:GetObject", Unverifiable: "inputs unknown at preview time: resource"},
+		check("e", flows.Required, "sns:Subscribe", ""), // no result: failure
 	}
 	results := map[string]iamsim.Result{}
 	for _, c := range checks {
@@ -895,7 +900,7 @@ func TestJudgeSortsCountsAndFailures(t *testing.T) {
 		}
 		results[c.Request.ID] = iamsim.Result{ID: c.Request.ID, Decision: dec}
 	}
-	rows := Judge(checks, results)
+	rows := flows.Judge(checks, results)
 	var order []string
 	for _, r := range rows {
 		order = append(order, r.Flow+" "+r.Action+" "+string(r.Verdict))
@@ -912,17 +917,17 @@ func TestJudgeSortsCountsAndFailures(t *testing.T) {
 	if !reflect.DeepEqual(order, want) {
 		t.Errorf("rows:\n got %q\nwant %q", order, want)
 	}
-	if got, want := Count(rows), (Counts{RequiredAllowed: 1, ForbiddenDenied: 1, Unverifiable: 2, Failed: 3}); got != want {
+	if got, want := flows.Count(rows), (flows.Counts{RequiredAllowed: 1, ForbiddenDenied: 1, Unverifiable: 2, Failed: 3}); got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}
 	var failed []string
-	for _, r := range Failures(rows) {
+	for _, r := range flows.Failures(rows) {
 		failed = append(failed, r.Flow+" "+r.Action)
 	}
 	if want := []string{"a kms:Encrypt", "b kms:GenerateDataKey", "e sns:Subscribe"}; !reflect.DeepEqual(failed, want) {
 		t.Errorf("Failures = %q, want %q", failed, want)
 	}
-	if Failures(rows[:1]) != nil || Count(nil) != (Counts{}) {
+	if flows.Failures(rows[:1]) != nil || flows.Count(nil) != (flows.Counts{}) {
 		t.Errorf("no failures expected in %+v", rows[:1])
 	}
 }
@@ -939,7 +944,7 @@ func TestEvaluateOneBatch(t *testing.T) {
 	publish := required("a-flow-publish", roleARN(homeAccount, "app"), []string{"sns:GetTopicAttributes", "sns:Publish"}, topicARN, nil)
 	outsider := forbidden("b-flow-outsider", flow.AnyPrincipalOf(flow.OutsiderAccount), []string{"sns:Publish"}, topicARN, nil)
 	unknown := required("c-flow-unknown", graph.Unknown{}, []string{"sns:Publish"}, topicARN, nil)
-	u := universe(stackOf(homeStack, homeAccount, topic, topicPolicy, app, publish, outsider, unknown))
+	u := flowsUniverse(stackOf(homeStack, homeAccount, topic, topicPolicy, app, publish, outsider, unknown))
 
 	sim := &fakeSim{decide: func(r iamsim.Request) (iamsim.Result, bool) {
 		switch {
@@ -950,7 +955,7 @@ func TestEvaluateOneBatch(t *testing.T) {
 		}
 		return iamsim.Result{Decision: iamsim.ImplicitlyDenied}, true
 	}}
-	rows, err := Evaluate(context.Background(), u, homeStack, sim)
+	rows, err := flows.Evaluate(context.Background(), u, homeStack, sim)
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}
@@ -991,8 +996,8 @@ func TestEvaluateOneBatch(t *testing.T) {
 func TestEvaluateSimulatorFailure(t *testing.T) {
 	boom := errors.New("node: not found")
 	sim := &fakeSim{err: boom}
-	u := universe(stackOf(homeStack, homeAccount, required("a-flow-x", flow.ServicePrincipal("events"), []string{"sns:Publish"}, "*", nil)))
-	rows, err := Evaluate(context.Background(), u, homeStack, sim)
+	u := flowsUniverse(stackOf(homeStack, homeAccount, required("a-flow-x", flow.ServicePrincipal("events"), []string{"sns:Publish"}, "*", nil)))
+	rows, err := flows.Evaluate(context.Background(), u, homeStack, sim)
 	if err == nil || rows != nil {
 		t.Fatalf("Evaluate = %v, %v; want an error", rows, err)
 	}
@@ -1003,18 +1008,18 @@ func TestEvaluateSimulatorFailure(t *testing.T) {
 
 func TestEvaluateWithoutRequests(t *testing.T) {
 	sim := &fakeSim{err: errors.New("must not run")}
-	u := universe(stackOf(homeStack, homeAccount, required("a-flow-x", graph.Unknown{}, []string{"sns:Publish"}, "*", nil)))
-	rows, err := Evaluate(context.Background(), u, homeStack, sim)
+	u := flowsUniverse(stackOf(homeStack, homeAccount, required("a-flow-x", graph.Unknown{}, []string{"sns:Publish"}, "*", nil)))
+	rows, err := flows.Evaluate(context.Background(), u, homeStack, sim)
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}
 	if len(sim.batches) != 0 {
 		t.Errorf("simulator ran with %d batches, want none", len(sim.batches))
 	}
-	if len(rows) != 1 || rows[0].Verdict != Unverifiable {
+	if len(rows) != 1 || rows[0].Verdict != flows.Unverifiable {
 		t.Errorf("rows = %+v", rows)
 	}
-	if _, err := Evaluate(context.Background(), u, "nope", sim); err == nil {
+	if _, err := flows.Evaluate(context.Background(), u, "nope", sim); err == nil {
 		t.Error("Evaluate of a stack not in the universe: no error")
 	}
 }

@@ -1,4 +1,4 @@
-package fincheck
+package tests
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
 	"github.com/fintech-resilience/fintech-resilience/internal/preflight"
 	"github.com/fintech-resilience/fintech-resilience/internal/preflight/fakeaws"
 )
@@ -46,15 +47,15 @@ func bunkerWorld() fakeaws.World {
 
 func runFincheck(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := Run(args, &out, &errOut)
+	code := fincheck.Run(args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
 func TestPreflightCommandPasses(t *testing.T) {
 	f := fakeaws.New(t, bunkerWorld())
 	awsEnv(t, f.URL, true)
-	code, out, errOut := runFincheck("preflight", "--stack", "bunker", "--dir", "../..")
-	assert.Equal(t, ExitOK, code, errOut)
+	code, out, errOut := runFincheck("preflight", "--stack", "bunker", "--dir", "..")
+	assert.Equal(t, fincheck.ExitOK, code, errOut)
 	assert.Contains(t, out, "preflight bunker: bunker account 222222222222, ap-northeast-1")
 	assert.Contains(t, out, "PASS cross-account-backup")
 	assert.Contains(t, out, "all checks passed: next, pulumi up -s bunker")
@@ -68,14 +69,14 @@ func TestPreflightCommandFailsWithFix(t *testing.T) {
 	f := fakeaws.New(t, w)
 	awsEnv(t, f.URL, true)
 
-	code, out, _ := runFincheck("preflight", "--stack", "bunker", "--dir", "../..")
-	assert.Equal(t, ExitViolation, code)
+	code, out, _ := runFincheck("preflight", "--stack", "bunker", "--dir", "..")
+	assert.Equal(t, fincheck.ExitViolation, code)
 	assert.Contains(t, out, "FAIL cross-account-backup")
 	assert.Contains(t, out, "fix: in the organization's management account: aws backup update-global-settings")
 	assert.Contains(t, out, "1 check(s) failed")
 
-	code, out, _ = runFincheck("preflight", "--stack", "bunker", "--dir", "../..", "--format", "json")
-	assert.Equal(t, ExitViolation, code)
+	code, out, _ = runFincheck("preflight", "--stack", "bunker", "--dir", "..", "--format", "json")
+	assert.Equal(t, fincheck.ExitViolation, code)
 	var rep preflight.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.Equal(t, "bunker", rep.Stack)
@@ -94,28 +95,28 @@ func TestPreflightCommandExits2(t *testing.T) {
 
 	t.Run("no credentials", func(t *testing.T) {
 		awsEnv(t, f.URL, false)
-		code, out, errOut := runFincheck("preflight", "--stack", "bunker", "--dir", "../..")
-		assert.Equal(t, ExitUsage, code)
+		code, out, errOut := runFincheck("preflight", "--stack", "bunker", "--dir", "..")
+		assert.Equal(t, fincheck.ExitUsage, code)
 		assert.Empty(t, out)
 		assert.Contains(t, errOut, "sts:GetCallerIdentity")
 		assert.Contains(t, errOut, "check the AWS credentials")
 	})
 	t.Run("bad configuration names the key", func(t *testing.T) {
 		awsEnv(t, f.URL, true)
-		raw, err := os.ReadFile("../../Pulumi.restore.yaml")
+		raw, err := os.ReadFile("../Pulumi.restore.yaml")
 		require.NoError(t, err)
 		path := filepath.Join(t.TempDir(), "restore.yaml")
 		require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), "natGateways: single", "natGateways: none", 1)), 0o600))
-		code, _, errOut := runFincheck("preflight", "--stack", "restore", "--dir", "../..", "--config", path)
-		assert.Equal(t, ExitUsage, code)
+		code, _, errOut := runFincheck("preflight", "--stack", "restore", "--dir", "..", "--config", path)
+		assert.Equal(t, fincheck.ExitUsage, code)
 		assert.Contains(t, errOut, "fintech-resilience:apiMode")
 	})
 	t.Run("usage", func(t *testing.T) {
 		code, _, errOut := runFincheck("preflight")
-		assert.Equal(t, ExitUsage, code)
+		assert.Equal(t, fincheck.ExitUsage, code)
 		assert.Contains(t, errOut, "--stack is required")
 		code, _, errOut = runFincheck("preflight", "--stack", "bunker", "--format", "sarif")
-		assert.Equal(t, ExitUsage, code)
+		assert.Equal(t, fincheck.ExitUsage, code)
 		assert.Contains(t, errOut, "fincheck preflight --stack")
 	})
 }

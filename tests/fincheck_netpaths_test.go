@@ -1,4 +1,4 @@
-package fincheck
+package tests
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
 	"github.com/fintech-resilience/fintech-resilience/policy/netpath"
 )
 
@@ -21,7 +22,7 @@ func TestWriteNetworkPaths(t *testing.T) {
 			Status: netpath.Closed, OK: true, DecidedBy: "net-isolated-a → internet: route table net-isolated-a-rt has no route"},
 	}
 	var b bytes.Buffer
-	require.NoError(t, WriteNetworkPaths(&b, "workload", rs))
+	require.NoError(t, fincheck.WriteNetworkPaths(&b, "workload", rs))
 	out := b.String()
 	assert.Contains(t, out, "Network paths of stack workload: 0 required open, 1 forbidden closed, 0 unknown, 1 FAILED")
 	assert.Contains(t, out, "FAIL required path edge-path-vpc-origin-to-alb (VPC origin → ALB nodes, tcp/80) is closed.")
