@@ -161,8 +161,9 @@ type Harness struct {
 	started []*runner
 }
 
-// runner is one node tools/sfn/run.mjs process, serving one execution at a
-// time.
+// runner is one node process speaking JSON lines on stdin and stdout:
+// tools/sfn/run.mjs, serving one execution at a time (Harness), or
+// tools/asl/serve.mjs, validating one definition at a time (ASLValidator).
 type runner struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
@@ -201,7 +202,13 @@ func (b *syncBuffer) Since(n int) string {
 }
 
 func (h *Harness) startRunner() (*runner, error) {
-	cmd := exec.Command(h.node, filepath.Join(h.root, "tools", "sfn", "run.mjs"))
+	return startProcess(h.node, filepath.Join(h.root, "tools", "sfn", "run.mjs"))
+}
+
+// startProcess starts node with args (a script and its arguments), its
+// stderr collected.
+func startProcess(node string, args ...string) (*runner, error) {
+	cmd := exec.Command(node, args...)
 	r := &runner{cmd: cmd, stderr: &syncBuffer{}}
 	cmd.Stderr = r.stderr
 	stdin, err := cmd.StdinPipe()
@@ -405,21 +412,24 @@ func Shared(t testing.TB) *Harness {
 	return shared.h
 }
 
-// Main runs the tests of a package that uses Shared, then stops the shared
-// harness's node processes; a process that does not exit cleanly fails the
-// test binary. Call it from TestMain.
+// Main runs the tests of a package that uses Shared or ASLValidator, then
+// stops the shared harness's node processes and the validator's; a process
+// that does not exit cleanly fails the test binary. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	shared.mu.Lock()
 	h := shared.h
 	shared.h = nil
 	shared.mu.Unlock()
+	var errs []error
 	if h != nil {
-		if err := h.close(); err != nil {
-			fmt.Fprintf(os.Stderr, "sfntest: %v\n", err)
-			if code == 0 {
-				code = 1
-			}
+		errs = append(errs, h.close())
+	}
+	errs = append(errs, stopASLServer())
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(os.Stderr, "sfntest: %v\n", err)
+		if code == 0 {
+			code = 1
 		}
 	}
 	os.Exit(code)
