@@ -3,7 +3,6 @@ package tests
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
+	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
 )
@@ -409,29 +409,9 @@ func TestRestoreWorkflowRejectsBadArgs(t *testing.T) {
 }
 
 // TestDefinitionPassesASLValidator runs the pinned asl-validator
-// (tools/asl) over the registered definition. Without tools/asl/node_modules
-// the test is skipped, except in CI (CI=true), where it fails.
+// (tools/asl, through sfntest.ASLValidator) over the registered definition.
 func TestDefinitionPassesASLValidator(t *testing.T) {
-	bin := filepath.Join("..", "..", "tools", "asl", "node_modules", ".bin", "asl-validator")
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("asl-validator is not installed (%v): run npm ci --prefix tools/asl", err)
-		}
-		t.Skipf("asl-validator is not installed (%v): run npm ci --prefix tools/asl", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("node is not installed: %v", err)
-		}
-		t.Skipf("node is not installed: %v", err)
-	}
-	validate := func(def string) (string, error) {
-		p := filepath.Join(t.TempDir(), "definition.asl.json")
-		require.NoError(t, os.WriteFile(p, []byte(def), 0o600))
-		out, err := exec.Command(node, bin, "--json-path", p).CombinedOutput()
-		return string(out), err
-	}
+	validate := sfntest.ASLValidator(t)
 	g := built(t)
 	out, err := validate(machineDefinition(t, g))
 	require.NoError(t, err, out)
