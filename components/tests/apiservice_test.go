@@ -16,14 +16,8 @@ import (
 )
 
 const (
-	apiServiceTCluster = "aws:ecs/cluster:Cluster"
-	apiServiceTService = "aws:ecs/service:Service"
-
-	tTG       = "aws:lb/targetGroup:TargetGroup"
-	tListener = "aws:lb/listener:Listener"
-
-	apiServiceDataKey = "arn:aws:kms:ap-northeast-1:111111111111:key/data"
-
+	tTG             = "aws:lb/targetGroup:TargetGroup"
+	tListener       = "aws:lb/listener:Listener"
 	dbSecret        = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:db-AbCdEf"
 	apiSecret       = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:api-GhIjKl"
 	certArn         = "arn:aws:acm:ap-northeast-1:111111111111:certificate/abc"
@@ -45,7 +39,7 @@ func apiServiceValidArgs() *apiservice.Args {
 			"API_TOKEN":   pulumi.String(apiSecret),
 		},
 		SecretArns:              []pulumi.StringInput{pulumi.String(dbSecret), pulumi.String(apiSecret)},
-		DataKeyArn:              pulumi.String(apiServiceDataKey),
+		DataKeyArn:              pulumi.String(dataKey),
 		LogsKeyArn:              pulumi.String(logsKey),
 		LogRetentionDays:        365,
 		ListenerPort:            443,
@@ -132,12 +126,12 @@ func TestApiService(t *testing.T) {
 
 	// Cluster: Container Insights, CMK for Fargate ephemeral and managed
 	// storage, exec sessions logged to the encrypted log group.
-	cl := testkit.One(t, g, apiServiceTCluster)
+	cl := testkit.One(t, g, tECSCluster)
 	assert.Equal(t, "api", apiServiceIn(cl, "name"))
 	assert.Equal(t, []any{map[string]any{"name": "containerInsights", "value": "enabled"}}, apiServiceIn(cl, "settings"))
-	assert.Equal(t, apiServiceDataKey, apiServiceIn(cl, "configuration", "managedStorageConfiguration", "fargateEphemeralStorageKmsKeyId"))
-	assert.Equal(t, apiServiceDataKey, apiServiceIn(cl, "configuration", "managedStorageConfiguration", "kmsKeyId"))
-	assert.Equal(t, apiServiceDataKey, apiServiceIn(cl, "configuration", "executeCommandConfiguration", "kmsKeyId"))
+	assert.Equal(t, dataKey, apiServiceIn(cl, "configuration", "managedStorageConfiguration", "fargateEphemeralStorageKmsKeyId"))
+	assert.Equal(t, dataKey, apiServiceIn(cl, "configuration", "managedStorageConfiguration", "kmsKeyId"))
+	assert.Equal(t, dataKey, apiServiceIn(cl, "configuration", "executeCommandConfiguration", "kmsKeyId"))
 	assert.Equal(t, "OVERRIDE", apiServiceIn(cl, "configuration", "executeCommandConfiguration", "logging"))
 	assert.Equal(t, "/ecs/api", apiServiceIn(cl, "configuration", "executeCommandConfiguration", "logConfiguration", "cloudWatchLogGroupName"))
 	assert.Equal(t, true, apiServiceIn(cl, "configuration", "executeCommandConfiguration", "logConfiguration", "cloudWatchEncryptionEnabled"))
@@ -180,7 +174,7 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, []string{"secretsmanager:GetSecretValue"}, sts["Secrets"].Action)
 	assert.Equal(t, []string{apiSecret, dbSecret}, sts["Secrets"].Resource)
 	assert.Equal(t, []string{"kms:Decrypt"}, sts["DataKey"].Action)
-	assert.Equal(t, []string{apiServiceDataKey}, sts["DataKey"].Resource)
+	assert.Equal(t, []string{dataKey}, sts["DataKey"].Resource)
 	for sid, s := range sts {
 		for _, a := range s.Action {
 			assert.NotContains(t, a, "*", sid)
@@ -304,7 +298,7 @@ func TestApiService(t *testing.T) {
 	assert.Equal(t, "forward", apiServiceIn(ln, "defaultActions").([]any)[0].(map[string]any)["type"])
 
 	// Service.
-	svc := testkit.One(t, g, apiServiceTService)
+	svc := testkit.One(t, g, tECSService)
 	assert.Equal(t, "api", apiServiceIn(svc, "name"))
 	assert.Equal(t, "FARGATE", apiServiceIn(svc, "launchType"))
 	assert.Equal(t, 2.0, apiServiceIn(svc, "desiredCount"))

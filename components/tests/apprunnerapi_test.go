@@ -20,16 +20,10 @@ import (
 )
 
 const (
-	appRunnerAPITService = "aws:apprunner/service:Service"
-	tConnector           = "aws:apprunner/vpcConnector:VpcConnector"
-	tScaling             = "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion"
-
-	tAssoc = "aws:wafv2/webAclAssociation:WebAclAssociation"
-
-	tAttach = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-
-	appRunnerAPIAccount = testkit.Account
-
+	tConnector               = "aws:apprunner/vpcConnector:VpcConnector"
+	tScaling                 = "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion"
+	tAssoc                   = "aws:wafv2/webAclAssociation:WebAclAssociation"
+	appRunnerAPIAccount      = testkit.Account
 	appRunnerAPIImage        = "111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/fintech/api:2.0.1"
 	appRunnerAPISecretArn    = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:api-db-AbCdEf"
 	appRunnerAPIParamArn     = "arn:aws:ssm:ap-northeast-1:111111111111:parameter/fintech/api/partner-url"
@@ -184,7 +178,7 @@ func TestAppRunnerApi(t *testing.T) {
 	assert.Equal(t, 80.0, sc.Inputs["maxConcurrency"])
 
 	// Service: image, env, secrets, VPC egress, public ingress, CMK, health check.
-	svc := testkit.One(t, g, appRunnerAPITService)
+	svc := testkit.One(t, g, tAppRunnerService)
 	assert.Equal(t, "fintech-api", svc.Inputs["serviceName"])
 	assert.Equal(t, testkit.ArnOf(sc), svc.Inputs["autoScalingConfigurationArn"])
 	repo := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["imageRepository"])
@@ -224,7 +218,7 @@ func TestAppRunnerApi(t *testing.T) {
 
 	// Access role: only the ECR access policy.
 	assert.Equal(t, map[string]any{"Service": "build.apprunner.amazonaws.com"}, appRunnerAPIStatements(t, access, "assumeRolePolicy")[""].Principal)
-	att := testkit.One(t, g, tAttach)
+	att := testkit.One(t, g, tAttachment)
 	assert.Equal(t, apprunnerapi.ECRAccessPolicy, att.Inputs["policyArn"])
 	assert.Equal(t, []string{access.URN}, att.PropertyDependencies["role"])
 	for _, p := range g.OfType(tRolePolicy) {
@@ -269,7 +263,7 @@ func TestAppRunnerApiOutputs(t *testing.T) {
 		return 0
 	})
 	v := <-ch
-	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, appRunnerAPITService)), v[0])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tAppRunnerService)), v[0])
 	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tWebACL)), v[1])
 	assert.Equal(t, testkit.ArnOf(testkit.One(t, e.g, tConnector)), v[2])
 	assert.Equal(t, testkit.Named(t, e.g, tSG, "api-connector-sg").ID, v[3])
@@ -290,11 +284,11 @@ func TestAppRunnerApiVariants(t *testing.T) {
 		for _, r := range g.OfType(tRole) {
 			assert.NotEqual(t, "api-access-role", r.Name)
 		}
-		assert.Empty(t, g.OfType(tAttach))
+		assert.Empty(t, g.OfType(tAttachment))
 		for _, p := range g.OfType(tRolePolicy) {
 			assert.NotEqual(t, testkit.One(t, g, apprunnerapi.TypeToken).URN, p.Parent, "no secrets: the instance role has no permissions")
 		}
-		svc := testkit.One(t, g, appRunnerAPITService)
+		svc := testkit.One(t, g, tAppRunnerService)
 		assert.Equal(t, "core-api", svc.Inputs["serviceName"])
 		auth := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["authenticationConfiguration"])
 		assert.Equal(t, "arn:aws:iam::111111111111:role/ecr-access", auth["accessRoleArn"])
@@ -311,11 +305,11 @@ func TestAppRunnerApiVariants(t *testing.T) {
 	})
 	t.Run("public ECR image needs no access role", func(t *testing.T) {
 		e := appRunnerAPIBuild(t, func(a *apprunnerapi.Args) { a.Image = "public.ecr.aws/nginx/nginx:1.27" })
-		svc := testkit.One(t, e.g, appRunnerAPITService)
+		svc := testkit.One(t, e.g, tAppRunnerService)
 		repo := graph.Map(graph.Map(svc.Inputs["sourceConfiguration"])["imageRepository"])
 		assert.Equal(t, "ECR_PUBLIC", repo["imageRepositoryType"])
 		assert.Nil(t, graph.Map(svc.Inputs["sourceConfiguration"])["authenticationConfiguration"])
-		assert.Empty(t, e.g.OfType(tAttach))
+		assert.Empty(t, e.g.OfType(tAttachment))
 	})
 }
 

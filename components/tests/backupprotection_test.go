@@ -20,20 +20,16 @@ import (
 )
 
 const (
-	workloadAccount = testkit.Account
-
-	backupKey                 = "arn:aws:kms:ap-northeast-1:111111111111:key/backup"
-	backupProtectionNotifyKey = "arn:aws:kms:ap-northeast-1:111111111111:key/notifications"
-
+	workloadAccount            = testkit.Account
+	backupKey                  = "arn:aws:kms:ap-northeast-1:111111111111:key/backup"
+	backupProtectionNotifyKey  = "arn:aws:kms:ap-northeast-1:111111111111:key/notifications"
 	tVault                     = "aws:backup/vault:Vault"
 	tLock                      = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 	tVaultPolicy               = "aws:backup/vaultPolicy:VaultPolicy"
 	backupProtectionTPlan      = "aws:backup/plan:Plan"
 	backupProtectionTSelection = "aws:backup/selection:Selection"
-
-	tNotifications = "aws:backup/vaultNotifications:VaultNotifications"
-
-	tStackRef = "pulumi:pulumi:StackReference"
+	tNotifications             = "aws:backup/vaultNotifications:VaultNotifications"
+	tStackRef                  = "pulumi:pulumi:StackReference"
 )
 
 func backupProtectionValidArgs() *backupprotection.Args {

@@ -21,18 +21,12 @@ import (
 )
 
 const (
-	tQueuePolicy  = "aws:sqs/queuePolicy:QueuePolicy"
-	tSchedule     = "aws:scheduler/schedule:Schedule"
-	tGroup        = "aws:scheduler/scheduleGroup:ScheduleGroup"
-	batchTCluster = "aws:ecs/cluster:Cluster"
-	batchTService = "aws:ecs/service:Service"
-
-	batchAccount = testkit.Account
-
+	tSchedule      = "aws:scheduler/schedule:Schedule"
+	tGroup         = "aws:scheduler/scheduleGroup:ScheduleGroup"
+	batchAccount   = testkit.Account
 	batchImage     = "111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/fintech/batch:1.4.2"
 	batchSecretArn = "arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:db-credentials-AbCdEf"
 	batchParamArn  = "arn:aws:ssm:ap-northeast-1:111111111111:parameter/fintech/batch/endpoint"
-	batchDataKey   = "arn:aws:kms:ap-northeast-1:111111111111:key/data"
 )
 
 func batchBaseArgs() *batch.Args {
@@ -40,7 +34,7 @@ func batchBaseArgs() *batch.Args {
 		Image: batchImage, CpuArchitecture: batch.ArchARM, Cpu: 512, Memory: 1024,
 		LogRetentionDays: 365,
 		DatabasePort:     5432,
-		SecretsKeyArn:    pulumi.String(batchDataKey),
+		SecretsKeyArn:    pulumi.String(dataKey),
 		Secrets: map[string]string{
 			"DB_SECRET":   batchSecretArn + ":password::",
 			"DB_USER":     batchSecretArn + ":username::",
@@ -108,7 +102,7 @@ func batchBuild(t *testing.T, mutate func(a *batch.Args)) batchEnv {
 	}, testkit.Options())
 	require.NoError(t, err)
 	e.g = g
-	e.clusterURN = testkit.One(t, g, batchTCluster).URN
+	e.clusterURN = testkit.One(t, g, tECSCluster).URN
 	for _, sg := range g.OfType(tSG) {
 		if sg.Name == "db-sg" {
 			e.dbSGURN = sg.URN
@@ -186,7 +180,7 @@ func TestBatchResources(t *testing.T) {
 		assert.True(t, strings.HasPrefix(r.Name, "batch-"), r.Name)
 	}
 	// Nothing runs while idle.
-	assert.Empty(t, g.OfType(batchTService))
+	assert.Empty(t, g.OfType(tECSService))
 
 	// Log group: CMK, retention.
 	lg := testkit.Named(t, g, tLogGroup, "batch-logs")
@@ -241,7 +235,7 @@ func TestBatchResources(t *testing.T) {
 	assert.Equal(t, []string{batchSecretArn}, batchStrs(pol["ReadJobSecrets"].Resource))
 	assert.Equal(t, []string{"secretsmanager:GetSecretValue"}, batchStrs(pol["ReadJobSecrets"].Action))
 	assert.Equal(t, []string{batchParamArn}, batchStrs(pol["ReadJobParameters"].Resource))
-	assert.Equal(t, []string{batchDataKey}, batchStrs(pol["DecryptJobSecrets"].Resource))
+	assert.Equal(t, []string{dataKey}, batchStrs(pol["DecryptJobSecrets"].Resource))
 	assert.Equal(t, []string{"kms:Decrypt"}, batchStrs(pol["DecryptJobSecrets"].Action))
 	assert.Equal(t, []string{"arn:aws:ecr:ap-northeast-1:111111111111:repository/fintech/batch"}, batchStrs(pol["PullJobImage"].Resource))
 	assert.Len(t, pol, 6)
@@ -296,7 +290,7 @@ func TestBatchResources(t *testing.T) {
 	run := sp["RunJobTasks"]
 	assert.Equal(t, []string{"ecs:RunTask"}, batchStrs(run.Action))
 	assert.ElementsMatch(t, []string{testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-nightly-settlement")), testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-reconcile"))}, batchStrs(run.Resource))
-	assert.Equal(t, testkit.ArnOf(testkit.One(t, g, batchTCluster)), run.Condition["ArnEquals"]["ecs:cluster"])
+	assert.Equal(t, testkit.ArnOf(testkit.One(t, g, tECSCluster)), run.Condition["ArnEquals"]["ecs:cluster"])
 	pass := sp["PassTaskRoles"]
 	assert.Equal(t, []string{"iam:PassRole"}, batchStrs(pass.Action))
 	assert.ElementsMatch(t, []string{testkit.ArnOf(exec), testkit.ArnOf(task)}, batchStrs(pass.Resource))
@@ -320,7 +314,7 @@ func TestBatchResources(t *testing.T) {
 		assert.Equal(t, e.queueKey, s.Inputs["kmsKeyArn"])
 		assert.Equal(t, map[string]any{"mode": "OFF"}, s.Inputs["flexibleTimeWindow"])
 		tgt := graph.Map(s.Inputs["target"])
-		assert.Equal(t, testkit.ArnOf(testkit.One(t, g, batchTCluster)), tgt["arn"])
+		assert.Equal(t, testkit.ArnOf(testkit.One(t, g, tECSCluster)), tgt["arn"])
 		assert.Equal(t, testkit.ArnOf(sched), tgt["roleArn"])
 		ecsp := graph.Map(tgt["ecsParameters"])
 		assert.Equal(t, testkit.ArnOf(testkit.Named(t, g, tTaskDef, "batch-"+j.Name)), ecsp["taskDefinitionArn"])

@@ -21,16 +21,13 @@ import (
 )
 
 const (
-	tWafLogging = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-
-	tVpcOrigin = "aws:cloudfront/vpcOrigin:VpcOrigin"
-	tDist      = "aws:cloudfront/distribution:Distribution"
-
-	albArn   = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/api/0123456789abcdef"
-	albDNS   = "internal-api-123456.ap-northeast-1.elb.amazonaws.com"
-	wafKey   = "arn:aws:kms:us-east-1:111111111111:key/waf"
-	edgeCert = "arn:aws:acm:us-east-1:111111111111:certificate/edge"
-
+	tWafLogging        = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+	tVpcOrigin         = "aws:cloudfront/vpcOrigin:VpcOrigin"
+	tDist              = "aws:cloudfront/distribution:Distribution"
+	albArn             = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/api/0123456789abcdef"
+	albDNS             = "internal-api-123456.ap-northeast-1.elb.amazonaws.com"
+	wafKey             = "arn:aws:kms:us-east-1:111111111111:key/waf"
+	edgeCert           = "arn:aws:acm:us-east-1:111111111111:certificate/edge"
 	usEast1ProviderURN = "urn:pulumi:test::test::pulumi:providers:aws::us-east-1"
 )
 

@@ -14,7 +14,7 @@ import (
 // observedPosture reads the posture of the cluster a preview registered.
 func observedPosture(t *testing.T, g *graph.Graph) encryptedaurora.Posture {
 	t.Helper()
-	c := testkit.One(t, g, encryptedAuroraTCluster)
+	c := testkit.One(t, g, tRDSCluster)
 	p := encryptedaurora.Posture{
 		Engine:                    graph.Str(c.Inputs["engine"]),
 		IAMDatabaseAuthentication: c.Inputs["iamDatabaseAuthenticationEnabled"] == true,

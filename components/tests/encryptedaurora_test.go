@@ -25,13 +25,9 @@ import (
 
 const (
 	encryptedAuroraAccount = testkit.Account
-
-	encryptedAuroraTCluster = "aws:rds/cluster:Cluster"
-	tInstance               = "aws:rds/clusterInstance:ClusterInstance"
-
-	tParamGroup = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-
-	tSGRule = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	tInstance              = "aws:rds/clusterInstance:ClusterInstance"
+	tParamGroup            = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+	tSGRule                = "aws:ec2/securityGroupRule:SecurityGroupRule"
 )
 
 var zones = []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
@@ -182,7 +178,7 @@ func TestClusterIsServerlessV2AndEncryptedWithTheDataKey(t *testing.T) {
 	g, a := encryptedAuroraBuild(t, nil)
 	require.NotNil(t, a.Cluster)
 	comp := testkit.One(t, g, encryptedaurora.TypeToken)
-	c := testkit.One(t, g, encryptedAuroraTCluster)
+	c := testkit.One(t, g, tRDSCluster)
 	dataKey := testkit.Named(t, g, tKey, "data-key")
 	dataArn := encryptedAuroraKeyArn(t, g, "data-key")
 
@@ -238,7 +234,7 @@ func TestWindowsAndDatabaseNameWhenGiven(t *testing.T) {
 		a.MasterUsername = "owner"
 		a.Port = 15432
 	})
-	c := testkit.One(t, g, encryptedAuroraTCluster)
+	c := testkit.One(t, g, tRDSCluster)
 	assert.Equal(t, "17:00-18:00", c.Inputs["preferredBackupWindow"])
 	assert.Equal(t, "sun:19:00-sun:20:00", c.Inputs["preferredMaintenanceWindow"])
 	assert.Equal(t, "ledger", c.Inputs["databaseName"])
@@ -296,7 +292,7 @@ func TestSubnetGroupHasExactlyTheIsolatedSubnets(t *testing.T) {
 	}
 	assert.Equal(t, urns(isolated), urns(g.Refs(sg, "subnetIds", tSubnet)))
 	assert.ElementsMatch(t, ids(isolated), sg.Inputs["subnetIds"])
-	assert.Equal(t, []string{sg.URN}, testkit.Named(t, g, encryptedAuroraTCluster, "aurora-cluster").PropertyDependencies["dbSubnetGroupName"])
+	assert.Equal(t, []string{sg.URN}, testkit.Named(t, g, tRDSCluster, "aurora-cluster").PropertyDependencies["dbSubnetGroupName"])
 	assert.NotNil(t, a.SubnetGroup)
 }
 
@@ -360,7 +356,7 @@ func TestParameterGroupRequiresTLS(t *testing.T) {
 				got[graph.Str(m["name"])] = graph.Str(m["value"])
 			}
 			assert.Equal(t, c.want, got)
-			assert.Equal(t, []string{pg.URN}, testkit.One(t, g, encryptedAuroraTCluster).PropertyDependencies["dbClusterParameterGroupName"])
+			assert.Equal(t, []string{pg.URN}, testkit.One(t, g, tRDSCluster).PropertyDependencies["dbClusterParameterGroupName"])
 		})
 	}
 }
@@ -390,7 +386,7 @@ func TestInstancesAreServerlessAcrossZonesWithPerformanceInsights(t *testing.T) 
 		t.Run(fmt.Sprint(count), func(t *testing.T) {
 			g, a := encryptedAuroraBuild(t, func(a *encryptedaurora.Args) { a.InstanceCount = count })
 			require.Len(t, a.Instances, count)
-			c := testkit.One(t, g, encryptedAuroraTCluster)
+			c := testkit.One(t, g, tRDSCluster)
 			dataKey := testkit.Named(t, g, tKey, "data-key")
 			dataArn := encryptedAuroraKeyArn(t, g, "data-key")
 			insts := g.OfType(tInstance)
@@ -502,7 +498,7 @@ func TestLogGroupsEncryptedAndCreatedBeforeTheCluster(t *testing.T) {
 				assert.Equal(t, []string{logsKey.URN}, lg.PropertyDependencies["kmsKeyId"])
 			}
 			exports := []string{}
-			for _, e := range graph.List(testkit.One(t, g, encryptedAuroraTCluster).Inputs["enabledCloudwatchLogsExports"]) {
+			for _, e := range graph.List(testkit.One(t, g, tRDSCluster).Inputs["enabledCloudwatchLogsExports"]) {
 				exports = append(exports, graph.Str(e))
 			}
 			assert.Equal(t, c.logs, exports)
@@ -559,7 +555,7 @@ func TestEncryptedAuroraOutputs(t *testing.T) {
 	}
 	g, err := preview.Run(program, testkit.Options())
 	require.NoError(t, err)
-	c := testkit.One(t, g, encryptedAuroraTCluster)
+	c := testkit.One(t, g, tRDSCluster)
 	sg := testkit.Named(t, g, tSG, "aurora-sg")
 	out.mu.Lock()
 	defer out.mu.Unlock()

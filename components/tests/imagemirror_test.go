@@ -17,14 +17,12 @@ import (
 )
 
 const (
-	sourceAccount = testkit.Account // the workload account
-	mirrorAccount = "333333333333"  // the restore account
-	otherAccount  = "222222222222"
-
-	repository = "bank-api"
-	mirrorArn  = "arn:aws:ecr:ap-northeast-1:333333333333:repository/bank-api"
-	sourceRoot = "arn:aws:iam::111111111111:root"
-
+	sourceAccount   = testkit.Account // the workload account
+	mirrorAccount   = "333333333333"  // the restore account
+	otherAccount    = "222222222222"
+	repository      = "bank-api"
+	mirrorArn       = "arn:aws:ecr:ap-northeast-1:333333333333:repository/bank-api"
+	sourceRoot      = "arn:aws:iam::111111111111:root"
 	tRepository     = "aws:ecr/repository:Repository"
 	tRegistryPolicy = "aws:ecr/registryPolicy:RegistryPolicy"
 	tReplication    = "aws:ecr/replicationConfiguration:ReplicationConfiguration"

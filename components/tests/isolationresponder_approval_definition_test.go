@@ -61,7 +61,7 @@ func TestApprovalDefinitionPassesASLValidator(t *testing.T) {
 
 	g, err := isolationResponderRun(t, isolationResponderBaseArgs(t))
 	require.NoError(t, err)
-	registered := graph.Str(testkit.Named(t, g, tSM, "resp-approval").Inputs["definition"])
+	registered := graph.Str(testkit.Named(t, g, tStateMachine, "resp-approval").Inputs["definition"])
 	out, err := validate(registered)
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "is valid")

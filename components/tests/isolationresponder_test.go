@@ -26,30 +26,10 @@ import (
 )
 
 const (
-	tTable = "aws:dynamodb/table:Table"
-
-	tPermission = "aws:lambda/permission:Permission"
-
-	tQueuePol = "aws:sqs/queuePolicy:QueuePolicy"
-
-	tSM = "aws:sfn/stateMachine:StateMachine"
-
-	isolationResponderDataKey = "arn:aws:kms:ap-northeast-1:111111111111:key/data"
-
+	tTable                      = "aws:dynamodb/table:Table"
+	tPermission                 = "aws:lambda/permission:Permission"
 	isolationResponderNotifyKey = "arn:aws:kms:ap-northeast-1:111111111111:key/notify"
 )
-
-func isolationResponderFakeArchives(t *testing.T) map[string]lambdabuild.Artifact {
-	t.Helper()
-	dir := t.TempDir()
-	out := map[string]lambdabuild.Artifact{}
-	for _, fn := range []string{isolationresponder.FunctionIsolate, isolationresponder.FunctionRelease} {
-		p := filepath.Join(dir, fn+".zip")
-		require.NoError(t, os.WriteFile(p, []byte("zip of "+fn), 0o644))
-		out[fn] = lambdabuild.Artifact{ZipPath: p, SHA256Base64: "hash-of-" + fn}
-	}
-	return out
-}
 
 // baseArgs are valid arguments without the VPC (filled in by run).
 func isolationResponderBaseArgs(t *testing.T) *isolationresponder.Args {
@@ -59,11 +39,11 @@ func isolationResponderBaseArgs(t *testing.T) *isolationresponder.Args {
 		ForensicsCIDRs:       []string{"10.99.0.0/24"},
 		FindingTypePrefixes:  []string{"UnauthorizedAccess:EC2/", "Backdoor:EC2/"},
 		AuroraClusterIDs:     pulumi.ToStringArray([]string{"core-db"}),
-		DataKeyArn:           pulumi.String(isolationResponderDataKey),
+		DataKeyArn:           pulumi.String(dataKey),
 		LogsKeyArn:           pulumi.String(logsKey),
 		NotificationKeyArn:   pulumi.String(isolationResponderNotifyKey),
 		NotificationEmails:   []string{"secops@example.com"},
-		FunctionArchives:     isolationResponderFakeArchives(t),
+		FunctionArchives:     fakeArchives(t, isolationresponder.FunctionIsolate, isolationresponder.FunctionRelease),
 		ApprovalTimeoutHours: 0, // default 4
 	}
 }
@@ -173,7 +153,7 @@ func TestIsolationResponder(t *testing.T) {
 	table := testkit.Named(t, g, tTable, "resp-state")
 	assert.Equal(t, "subnetId", table.Inputs["hashKey"])
 	assert.Equal(t, "PAY_PER_REQUEST", table.Inputs["billingMode"])
-	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": isolationResponderDataKey}, table.Inputs["serverSideEncryption"])
+	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": dataKey}, table.Inputs["serverSideEncryption"])
 	assert.Equal(t, map[string]any{"enabled": true}, table.Inputs["pointInTimeRecovery"])
 	assert.Equal(t, true, table.Inputs["deletionProtectionEnabled"])
 	gsi := graph.List(table.Inputs["globalSecondaryIndexes"])
@@ -201,7 +181,7 @@ func TestIsolationResponder(t *testing.T) {
 	topic := testkit.Named(t, g, tTopic, "resp-alerts-topic")
 	assert.Equal(t, isolationResponderNotifyKey, topic.Inputs["kmsMasterKeyId"])
 	topicArn := graph.Str(topic.Outputs["arn"])
-	sm := testkit.Named(t, g, tSM, "resp-approval")
+	sm := testkit.Named(t, g, tStateMachine, "resp-approval")
 	smArn := graph.Str(sm.Outputs["arn"])
 
 	// Functions.
@@ -211,7 +191,7 @@ func TestIsolationResponder(t *testing.T) {
 		assert.Equal(t, "provided.al2023", f.Inputs["runtime"], f.Name)
 		assert.Equal(t, []any{"arm64"}, f.Inputs["architectures"], f.Name)
 		assert.Equal(t, "bootstrap", f.Inputs["handler"], f.Name)
-		assert.Equal(t, isolationResponderDataKey, f.Inputs["kmsKeyArn"], f.Name)
+		assert.Equal(t, dataKey, f.Inputs["kmsKeyArn"], f.Name)
 		assert.Equal(t, 120.0, f.Inputs["timeout"], f.Name)
 		assert.Equal(t, 256.0, f.Inputs["memorySize"], f.Name)
 		assert.Equal(t, 5.0, f.Inputs["reservedConcurrentExecutions"], f.Name)
@@ -264,7 +244,7 @@ func TestIsolationResponder(t *testing.T) {
 	assert.Equal(t, []string{isolate.URN}, target.PropertyDependencies["arn"])
 	assert.Equal(t, dlqArn, graph.Map(target.Inputs["deadLetterConfig"])["arn"])
 	assert.Equal(t, 10.0, graph.Map(target.Inputs["retryPolicy"])["maximumRetryAttempts"])
-	qp := testkit.Named(t, g, tQueuePol, "resp-dlq-policy")
+	qp := testkit.Named(t, g, tQueuePolicy, "resp-dlq-policy")
 	qs := isolationResponderStatements(t, graph.Str(qp.Inputs["policy"]))["FailedFindingDeliveries"]
 	assert.Equal(t, "events.amazonaws.com", qs.Principal["Service"])
 	assert.Equal(t, graph.Str(rule.Outputs["arn"]), qs.Condition["ArnEquals"]["aws:SourceArn"])
@@ -310,7 +290,7 @@ func TestIsolationResponder(t *testing.T) {
 		assert.Equal(t, vpcArn, move.Condition["StringEquals"]["ec2:Vpc"])
 		assert.Equal(t, []string{graph.Str(table.Outputs["arn"]), graph.Str(table.Outputs["arn"]) + "/index/*"}, isolationResponderStrs(sts["StateTable"].Resource))
 		assert.Equal(t, topicArn, sts["Notify"].Resource)
-		assert.Equal(t, isolationResponderDataKey, sts["DataKeyThroughDynamoDBAndLambda"].Resource)
+		assert.Equal(t, dataKey, sts["DataKeyThroughDynamoDBAndLambda"].Resource)
 		assert.Equal(t, isolationResponderNotifyKey, sts["NotificationKeyThroughSNSAndSQS"].Resource)
 		assert.Equal(t, []string{
 			"arn:aws:logs:ap-northeast-1:111111111111:log-group:/aws/lambda/resp-" + fn,
@@ -517,7 +497,7 @@ func TestDefaultsAndOptions(t *testing.T) {
 	_, hasRDS := sts["EvidenceClusterSnapshots"]
 	assert.False(t, hasRDS, "no clusters: no RDS permission")
 
-	sm := testkit.Named(t, g, tSM, "resp-approval")
+	sm := testkit.Named(t, g, tStateMachine, "resp-approval")
 	var def struct{ States map[string]map[string]any }
 	require.NoError(t, json.Unmarshal([]byte(graph.Str(sm.Inputs["definition"])), &def))
 	assert.Equal(t, 7200.0, def.States[isolationresponder.StateAskForApproval]["TimeoutSeconds"])

@@ -18,8 +18,7 @@ import (
 
 const (
 	keyRingAccount = testkit.Account
-
-	tAlias = "aws:kms/alias:Alias"
+	tAlias         = "aws:kms/alias:Alias"
 )
 
 // stmt is a policy statement decoded generically, so that the test does

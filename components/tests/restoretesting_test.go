@@ -15,11 +15,9 @@ import (
 )
 
 const (
-	restoreAccount = "333333333333"
-
-	restoreTestingDataKey = "arn:aws:kms:ap-northeast-1:333333333333:key/data"
-	vpcID                 = "vpc-0restore"
-
+	restoreAccount           = "333333333333"
+	restoreTestingDataKey    = "arn:aws:kms:ap-northeast-1:333333333333:key/data"
+	vpcID                    = "vpc-0restore"
 	restoreTestingTPlan      = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
 	restoreTestingTSelection = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 )
@@ -33,7 +31,7 @@ func restoreTestingValidArgs() *restoretesting.Args {
 		Schedule:              "cron(0 3 ? * SUN *)",
 		SelectionWindowDays:   7,
 		ValidationWindowHours: 4,
-		VaultArn:              pulumi.String(sharedVault),
+		VaultArn:              pulumi.String(bunkerVault),
 		VpcID:                 pulumi.String(vpcID),
 		IsolatedSubnetIDs:     pulumi.ToStringArray(isolatedSubnets),
 		KeyArn:                pulumi.String(restoreTestingDataKey),
@@ -57,7 +55,7 @@ func TestPlanTestsOnlyTheSharedVault(t *testing.T) {
 	sel := graph.Map(plan.Inputs["recoveryPointSelection"])
 	require.NotNil(t, sel)
 	assert.Equal(t, "LATEST_WITHIN_WINDOW", sel["algorithm"])
-	assert.Equal(t, []any{sharedVault}, sel["includeVaults"])
+	assert.Equal(t, []any{bunkerVault}, sel["includeVaults"])
 	assert.Equal(t, []any{"SNAPSHOT"}, sel["recoveryPointTypes"])
 	assert.Equal(t, 7.0, sel["selectionWindowDays"])
 	_, excludes := sel["excludeVaults"]
@@ -182,7 +180,7 @@ func TestRestoreTestingOutputs(t *testing.T) {
 func TestVaultArnFromStackReference(t *testing.T) {
 	const ref = "acme/fintech-resilience/bunker"
 	o := testkit.OptionsIn(restoreAccount)
-	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": sharedVault}}
+	o.StackOutputs = map[string]map[string]string{ref: {"airGappedVaultArn": bunkerVault}}
 	g, err := preview.Run(func(ctx *pulumi.Context) error {
 		bunker, err := pulumi.NewStackReference(ctx, "bunker", &pulumi.StackReferenceArgs{Name: pulumi.String(ref)})
 		if err != nil {
@@ -197,7 +195,7 @@ func TestVaultArnFromStackReference(t *testing.T) {
 	stackRef := testkit.One(t, g, "pulumi:pulumi:StackReference")
 	plan := testkit.One(t, g, restoreTestingTPlan)
 	assert.Equal(t, []string{stackRef.URN}, plan.PropertyDependencies["recoveryPointSelection"])
-	assert.Equal(t, []any{sharedVault}, graph.Map(plan.Inputs["recoveryPointSelection"])["includeVaults"])
+	assert.Equal(t, []any{bunkerVault}, graph.Map(plan.Inputs["recoveryPointSelection"])["includeVaults"])
 }
 
 func TestRestoreTestingRejectsBadArgs(t *testing.T) {

@@ -2,8 +2,6 @@ package tests
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -27,33 +25,16 @@ import (
 )
 
 const (
-	restoreWorkflowAccount = "333333333333"
-
 	ecsCluster = "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app"
-
-	tStateMachine = "aws:sfn/stateMachine:StateMachine"
-
 	tParameter = "aws:ssm/parameter:Parameter"
 )
-
-func restoreWorkflowFakeArchives(t *testing.T) map[string]lambdabuild.Artifact {
-	t.Helper()
-	dir := t.TempDir()
-	out := map[string]lambdabuild.Artifact{}
-	for _, fn := range restoreworkflow.FunctionNames() {
-		p := filepath.Join(dir, fn+".zip")
-		require.NoError(t, os.WriteFile(p, []byte("zip of "+fn), 0o600))
-		out[fn] = lambdabuild.Artifact{ZipPath: p, SHA256Base64: "hash-of-" + fn}
-	}
-	return out
-}
 
 // fixture builds what the restore stack gives the workflow: keys, a
 // SecureVPC, a subnet group of its isolated subnets and a database
 // security group, and the account's GuardDuty detector (the stack's baseline).
 func restoreWorkflowRun(t *testing.T, mutate func(a *restoreworkflow.Args)) (*graph.Graph, error) {
 	t.Helper()
-	archives := restoreWorkflowFakeArchives(t)
+	archives := fakeArchives(t, restoreworkflow.FunctionNames()...)
 	return preview.Run(func(ctx *pulumi.Context) error {
 		keys := map[string]*kms.Key{}
 		for _, k := range []string{"data", "logs", "notifications"} {
@@ -68,7 +49,7 @@ func restoreWorkflowRun(t *testing.T, mutate func(a *restoreworkflow.Args)) (*gr
 		}
 		vpc, err := testkit.Network(ctx, "net", func(n *securevpc.Args) {
 			n.CidrBlock, n.AvailabilityZones = "10.30.0.0/16", []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
-			n.NatGateways, n.AccountID, n.FlowLogKeyArn = securevpc.NatNone, restoreWorkflowAccount, keys["logs"].Arn
+			n.NatGateways, n.AccountID, n.FlowLogKeyArn = securevpc.NatNone, restoreAccount, keys["logs"].Arn
 			n.InterfaceEndpoints = []string{"backup", "monitoring", "rds", "rds-data"}
 		})
 		if err != nil {
@@ -83,8 +64,8 @@ func restoreWorkflowRun(t *testing.T, mutate func(a *restoreworkflow.Args)) (*gr
 			return err
 		}
 		a := &restoreworkflow.Args{
-			AccountID: restoreWorkflowAccount, Region: region,
-			VaultArn: pulumi.String(sharedVault), SubnetGroupName: group.Name,
+			AccountID: restoreAccount, Region: region,
+			VaultArn: pulumi.String(bunkerVault), SubnetGroupName: group.Name,
 			SecurityGroupIDs: pulumi.StringArray{dbSG.ID().ToStringOutput()},
 			KeyArn:           keys["data"].Arn, LogsKeyArn: keys["logs"].Arn, NotificationKeyArn: keys["notifications"].Arn,
 			NotificationEmails:      []string{"oncall@example.com"},
@@ -102,7 +83,7 @@ func restoreWorkflowRun(t *testing.T, mutate func(a *restoreworkflow.Args)) (*gr
 		}
 		_, err = restoreworkflow.NewRestoreWorkflow(ctx, "restore-workflow", a)
 		return err
-	}, testkit.OptionsIn(restoreWorkflowAccount))
+	}, testkit.OptionsIn(restoreAccount))
 }
 
 func restoreWorkflowOne(t *testing.T, g *graph.Graph, typ, nameContains string) *graph.Resource {
@@ -201,7 +182,7 @@ func TestRegisteredDefinition(t *testing.T) {
 
 	pick := doc.States[restoreworkflow.StatePick]["Parameters"].(map[string]any)
 	assert.Equal(t, graph.Str(restoreWorkflowOne(t, g, tFunction, "restorepick").Outputs["arn"]), pick["FunctionName"])
-	assert.Equal(t, sharedVault, pick["Payload"].(map[string]any)["vaultArn"])
+	assert.Equal(t, bunkerVault, pick["Payload"].(map[string]any)["vaultArn"])
 	verify := doc.States[restoreworkflow.StateVerify]["Parameters"].(map[string]any)
 	assert.Equal(t, graph.Str(restoreWorkflowOne(t, g, tFunction, "restoreverify").Outputs["arn"]), verify["FunctionName"])
 	topic := graph.Str(restoreWorkflowOne(t, g, tTopic, "").Outputs["arn"])
@@ -321,7 +302,7 @@ func TestFunctions(t *testing.T) {
 		assert.Equal(t, 365.0, lg.Inputs["retentionInDays"])
 	}
 	pick := restoreWorkflowStatements(t, restoreWorkflowOne(t, g, tRolePolicy, "restorepick-policy"))
-	assert.Equal(t, []string{sharedVault}, pick["ListVault"].Resource)
+	assert.Equal(t, []string{bunkerVault}, pick["ListVault"].Resource)
 	assert.Equal(t, []string{"backup:DescribeRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata"}, pick["ReadRecoveryPoints"].Action)
 	assert.Equal(t, []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, pick["VpcNetworkInterfaces"].Action)
 	_, rdsInPick := pick["DescribeRestored"]
