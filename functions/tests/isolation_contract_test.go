@@ -1,4 +1,4 @@
-package contract_test
+package tests
 
 import (
 	"os"
