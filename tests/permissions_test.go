@@ -17,8 +17,13 @@ import (
 )
 
 // simulator returns the pinned IAM simulator (tools/iam), skipping the test
-// when it is not installed, except in CI where that is a failure.
-func simulator(t *testing.T) *iamsim.Simulator {
+// when it is not installed, except in CI where that is a failure. One
+// simulate.mjs process (iamsim.Server) serves all the test's evaluations
+// and remembers its answers, so a stack evaluated again with one policy
+// edited costs only the requests that changed; it gives the answers of one
+// process per evaluation, as fincheck runs it (internal/iamsim's
+// TestServerMatchesFreshProcess). It is stopped when the test ends.
+func simulator(t *testing.T) flows.Simulator {
 	t.Helper()
 	sim, err := iamsim.Locate("..")
 	if err != nil {
@@ -27,7 +32,9 @@ func simulator(t *testing.T) *iamsim.Simulator {
 		}
 		t.Skipf("IAM simulator not installed: %v", err)
 	}
-	return sim
+	srv := sim.Serve()
+	t.Cleanup(func() { assert.NoError(t, srv.Close(), "stopping the IAM simulator") })
+	return srv
 }
 
 func universe(t *testing.T, stack string) flows.Universe {
@@ -37,7 +44,7 @@ func universe(t *testing.T, stack string) flows.Universe {
 	return u
 }
 
-func evaluate(t *testing.T, sim *iamsim.Simulator, u flows.Universe, stack string) map[string][]flows.Row {
+func evaluate(t *testing.T, sim flows.Simulator, u flows.Universe, stack string) map[string][]flows.Row {
 	t.Helper()
 	rows, err := flows.Evaluate(context.Background(), u, stack, sim)
 	require.NoError(t, err)
@@ -139,7 +146,7 @@ func withoutSid(sid string) func([]map[string]any) []map[string]any {
 }
 
 // failures returns the failed rows, keyed by flow.
-func failures(t *testing.T, sim *iamsim.Simulator, u flows.Universe, stack string) map[string]flows.Row {
+func failures(t *testing.T, sim flows.Simulator, u flows.Universe, stack string) map[string]flows.Row {
 	t.Helper()
 	rows, err := flows.Evaluate(context.Background(), u, stack, sim)
 	require.NoError(t, err)
