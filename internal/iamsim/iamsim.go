@@ -1,7 +1,8 @@
 // Package iamsim evaluates IAM authorization requests with the pinned
 // @cloud-copilot/iam-simulate (tools/iam, Node.js). It is a development and
 // test aid: the simulator is AGPL-3.0-or-later and runs as a separate
-// process, one per batch; nothing of it is linked into the program.
+// process, one per batch (Simulator.Run) or one for many batches (Server,
+// for tests); nothing of it is linked into the program.
 //
 // What the simulator does, in short (tools/iam/simulate.mjs has the
 // details):
