@@ -64,6 +64,9 @@ func TestServerMatchesFreshProcess(t *testing.T) {
 	malformed := func(line, why string) {
 		t.Helper()
 		require.NotNil(t, srv.p)
+		// A process that skipped the line would not answer: fail, not hang.
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
 		srv.mu.Lock()
 		_, err := srv.roundTrip(ctx, 7, []byte(line))
 		srv.mu.Unlock()
