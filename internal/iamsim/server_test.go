@@ -15,9 +15,10 @@ import (
 // A server's answers, evaluated or remembered, are a fresh process's: the
 // first batch (every request evaluated), the same batch again (every answer
 // remembered), the batch reversed under other ids with one request twice
-// (remembered, under the new ids), all on one process. A line that is not a
-// batch ends the process with why on stderr and fails its Run; the next Run
-// starts a new process, which answers as a fresh one again.
+// (remembered, under the new ids), each request under another request's
+// id, all on one process. A line that is not a batch ends the process with
+// why on stderr and fails its Run; the next Run starts a new process, which
+// answers as a fresh one again.
 func TestServerMatchesFreshProcess(t *testing.T) {
 	sim := simulator(t)
 	reqs, fresh := fresh(t)
@@ -59,6 +60,22 @@ func TestServerMatchesFreshProcess(t *testing.T) {
 		assert.Equal(t, w, r, orig)
 	}
 	assert.Equal(t, fresh[0], res[len(reqs)], "one request twice in a batch")
+
+	// Ids say nothing about the request (policy/flows reuses them for a
+	// stack whose policies were edited): each request under the id of the
+	// next one gets its own answer, not the one remembered for that id.
+	swapped := make([]Request, len(reqs))
+	for i, r := range reqs {
+		r.ID = reqs[(i+1)%len(reqs)].ID
+		swapped[i] = r
+	}
+	res, err = srv.Run(ctx, swapped)
+	require.NoError(t, err)
+	for i, r := range res {
+		w := fresh[i]
+		w.ID = swapped[i].ID
+		assert.Equal(t, w, r, reqs[i].ID)
+	}
 	assert.Equal(t, pid, srv.p.cmd.Process.Pid, "one process served every batch")
 
 	malformed := func(line, why string) {
