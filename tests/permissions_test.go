@@ -3,8 +3,10 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,8 +19,13 @@ import (
 )
 
 // simulator returns the pinned IAM simulator (tools/iam), skipping the test
-// when it is not installed, except in CI where that is a failure.
-func simulator(t *testing.T) *iamsim.Simulator {
+// when it is not installed, except in CI where that is a failure. One
+// simulate.mjs process (iamsim.Server) serves all the test's evaluations
+// and remembers its answers, so a stack evaluated again with one policy
+// edited costs only the requests that changed; it gives the answers of one
+// process per evaluation, as fincheck runs it (internal/iamsim's
+// TestServerMatchesFreshProcess). It is stopped when the test ends.
+func simulator(t *testing.T) flows.Simulator {
 	t.Helper()
 	sim, err := iamsim.Locate("..")
 	if err != nil {
@@ -27,17 +34,58 @@ func simulator(t *testing.T) *iamsim.Simulator {
 		}
 		t.Skipf("IAM simulator not installed: %v", err)
 	}
-	return sim
+	srv := sim.Serve()
+	t.Cleanup(func() { assert.NoError(t, srv.Close(), "stopping the IAM simulator") })
+	return srv
 }
 
+// previews are the stacks' universes, previewed once per test binary:
+// offline.Universe runs the Pulumi program of the stack and of the bunker
+// stack it references (about 0.15 s), and the permission tests ask for the
+// same three stacks ten times.
+var previews struct {
+	mu   sync.Mutex
+	done map[string]flows.Universe
+}
+
+// universe returns the offline universe of stack: a copy the test may edit
+// (editPolicy) without changing what the next test gets.
 func universe(t *testing.T, stack string) flows.Universe {
 	t.Helper()
-	u, err := offline.Universe("..", stack, "")
-	require.NoError(t, err)
-	return u
+	previews.mu.Lock()
+	defer previews.mu.Unlock()
+	u, ok := previews.done[stack]
+	if !ok {
+		var err error
+		u, err = offline.Universe("..", stack, "")
+		require.NoError(t, err)
+		if previews.done == nil {
+			previews.done = map[string]flows.Universe{}
+		}
+		previews.done[stack] = u
+	}
+	return copyUniverse(u)
 }
 
-func evaluate(t *testing.T, sim *iamsim.Simulator, u flows.Universe, stack string) map[string][]flows.Row {
+// copyUniverse copies every resource of u and its Inputs map, so that an
+// input can be replaced in the copy (editPolicy does so) and not in u. The
+// input values themselves are shared: nothing modifies them in place.
+func copyUniverse(u flows.Universe) flows.Universe {
+	out := flows.Universe{Stacks: make([]flows.Stack, len(u.Stacks))}
+	for i, s := range u.Stacks {
+		rs := make([]*graph.Resource, len(s.Graph.Resources))
+		for j, r := range s.Graph.Resources {
+			c := *r
+			c.Inputs = maps.Clone(r.Inputs)
+			rs[j] = &c
+		}
+		s.Graph = graph.New(rs)
+		out.Stacks[i] = s
+	}
+	return out
+}
+
+func evaluate(t *testing.T, sim flows.Simulator, u flows.Universe, stack string) map[string][]flows.Row {
 	t.Helper()
 	rows, err := flows.Evaluate(context.Background(), u, stack, sim)
 	require.NoError(t, err)
@@ -139,7 +187,7 @@ func withoutSid(sid string) func([]map[string]any) []map[string]any {
 }
 
 // failures returns the failed rows, keyed by flow.
-func failures(t *testing.T, sim *iamsim.Simulator, u flows.Universe, stack string) map[string]flows.Row {
+func failures(t *testing.T, sim flows.Simulator, u flows.Universe, stack string) map[string]flows.Row {
 	t.Helper()
 	rows, err := flows.Evaluate(context.Background(), u, stack, sim)
 	require.NoError(t, err)
@@ -265,4 +313,29 @@ func TestBreakingAPermission(t *testing.T) {
 		}
 		assert.Contains(t, events, "backup-alerts-flow-events-topic-key kms:GenerateDataKey")
 	})
+}
+
+// A universe a test edits leaves the next one as previewed: after its own
+// edit, and after TestBreakingAPermission's (which runs before it).
+func TestUniverseCopiesAreIndependent(t *testing.T) {
+	policy := func(u flows.Universe) string {
+		return graph.Str(resource(t, u, "restore", "restore-workflow-role-policy").Inputs["policy"])
+	}
+	edited := universe(t, "restore")
+	before := policy(edited)
+	require.Contains(t, before, "NotificationKeyThroughSNS")
+	editPolicy(t, resource(t, edited, "restore", "restore-workflow-role-policy"), "policy", withoutSid("NotificationKeyThroughSNS"))
+	require.NotContains(t, policy(edited), "NotificationKeyThroughSNS")
+
+	fresh := universe(t, "restore")
+	assert.Equal(t, before, policy(fresh))
+	u, err := offline.Universe("..", "restore", "")
+	require.NoError(t, err)
+	assert.Equal(t, policy(u), policy(fresh), "as a new preview")
+	require.Len(t, fresh.Stacks, len(u.Stacks))
+	for i := range u.Stacks {
+		assert.Equal(t, u.Stacks[i].Name, fresh.Stacks[i].Name)
+		assert.Equal(t, u.Stacks[i].Account, fresh.Stacks[i].Account)
+		assert.Equal(t, u.Stacks[i].Graph.Resources, fresh.Stacks[i].Graph.Resources)
+	}
 }

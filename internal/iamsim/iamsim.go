@@ -1,7 +1,8 @@
 // Package iamsim evaluates IAM authorization requests with the pinned
 // @cloud-copilot/iam-simulate (tools/iam, Node.js). It is a development and
 // test aid: the simulator is AGPL-3.0-or-later and runs as a separate
-// process, one per batch; nothing of it is linked into the program.
+// process, one per batch (Simulator.Run) or one for many batches (Server,
+// for tests); nothing of it is linked into the program.
 //
 // What the simulator does, in short (tools/iam/simulate.mjs has the
 // details):
@@ -222,16 +223,13 @@ func (s *Simulator) Run(ctx context.Context, reqs []Request) ([]Result, error) {
 	if len(reqs) == 0 {
 		return []Result{}, nil
 	}
+	wire, err := encodeRequests(reqs)
+	if err != nil {
+		return nil, err
+	}
 	in := struct {
 		Requests []wireRequest `json:"requests"`
-	}{Requests: make([]wireRequest, 0, len(reqs))}
-	for i, r := range reqs {
-		w, err := toWire(r)
-		if err != nil {
-			return nil, fmt.Errorf("iamsim: request %d (%q): %w", i, r.ID, err)
-		}
-		in.Requests = append(in.Requests, w)
-	}
+	}{Requests: wire}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("iamsim: encode requests: %w", err)
@@ -253,11 +251,31 @@ func (s *Simulator) Run(ctx context.Context, reqs []Request) ([]Result, error) {
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		return nil, fmt.Errorf("iamsim: decode simulate.mjs output: %w", err)
 	}
-	if len(out.Results) != len(reqs) {
-		return nil, fmt.Errorf("iamsim: simulate.mjs returned %d results for %d requests", len(out.Results), len(reqs))
+	return fromWire(out.Results, reqs)
+}
+
+// encodeRequests checks the requests and turns them into simulate.mjs's
+// input.
+func encodeRequests(reqs []Request) ([]wireRequest, error) {
+	out := make([]wireRequest, 0, len(reqs))
+	for i, r := range reqs {
+		w, err := toWire(r)
+		if err != nil {
+			return nil, fmt.Errorf("iamsim: request %d (%q): %w", i, r.ID, err)
+		}
+		out = append(out, w)
 	}
-	results := make([]Result, len(out.Results))
-	for i, w := range out.Results {
+	return out, nil
+}
+
+// fromWire checks simulate.mjs's results against the requests (one each,
+// same order and ids, known decisions) and converts them.
+func fromWire(out []wireResult, reqs []Request) ([]Result, error) {
+	if len(out) != len(reqs) {
+		return nil, fmt.Errorf("iamsim: simulate.mjs returned %d results for %d requests", len(out), len(reqs))
+	}
+	results := make([]Result, len(out))
+	for i, w := range out {
 		if w.ID != reqs[i].ID {
 			return nil, fmt.Errorf("iamsim: result %d has id %q, want %q", i, w.ID, reqs[i].ID)
 		}

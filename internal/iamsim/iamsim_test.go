@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,26 +47,57 @@ func doc(t *testing.T, statements ...M) json.RawMessage {
 	return b
 }
 
-func run(t *testing.T, reqs ...Request) []Result {
-	t.Helper()
-	res, err := simulator(t).Run(context.Background(), reqs)
-	require.NoError(t, err)
-	require.Len(t, res, len(reqs))
-	return res
+// freshBatch is one simulate.mjs process's answers to testRequests, run
+// once for the tests that read them (one process instead of one per test).
+var freshBatch struct {
+	once sync.Once
+	reqs []Request
+	res  []Result
+	err  error
 }
 
-func TestDecisions(t *testing.T) {
+// fresh returns testRequests and a fresh process's results for them, in
+// request order.
+func fresh(t *testing.T) ([]Request, []Result) {
+	t.Helper()
+	sim := simulator(t)
+	freshBatch.once.Do(func() {
+		freshBatch.reqs = testRequests(t)
+		freshBatch.res, freshBatch.err = sim.Run(context.Background(), freshBatch.reqs)
+	})
+	require.NoError(t, freshBatch.err)
+	require.Len(t, freshBatch.res, len(freshBatch.reqs))
+	return freshBatch.reqs, freshBatch.res
+}
+
+// byID returns results by their ID.
+func byID(res []Result) map[string]Result {
+	out := map[string]Result{}
+	for _, r := range res {
+		out[r.ID] = r
+	}
+	return out
+}
+
+// testRequests are the requests of TestDecisions, TestContextOverridesDerivedKeys
+// and TestRunRejectsMalformedRequests: every kind of decision, and pairs
+// that differ in one field only (TestServerMatchesFreshProcess relies on
+// those).
+func testRequests(t *testing.T) []Request {
+	t.Helper()
 	publish := Policy{Name: "publish", Document: doc(t, M{"Sid": "Publish", "Effect": "Allow", "Action": "sns:Publish", "Resource": topicARN})}
 	admin := Policy{Name: "admin", Document: doc(t, M{"Effect": "Allow", "Action": "*", "Resource": "*"})}
 	decrypt := Policy{Name: "decrypt", Document: doc(t, M{"Sid": "ViaSNS", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keyARN,
 		"Condition": M{"StringEquals": M{"kms:ViaService": viaSNS}}})}
+	bunkerOnly := doc(t, M{"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": topicARN,
+		"Condition": M{"StringEquals": M{"aws:PrincipalAccount": bunker}}})
 	keyPolicy := doc(t, M{"Sid": "Root", "Effect": "Allow", "Principal": M{"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"})
 	topicPolicy := doc(t,
 		M{"Sid": "Owner", "Effect": "Allow", "Principal": M{"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sns:Publish", "Resource": topicARN},
 		M{"Sid": "Events", "Effect": "Allow", "Principal": M{"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": topicARN,
 			"Condition": M{"ArnEquals": M{"aws:SourceArn": ruleARN}}})
 
-	reqs := []Request{
+	return []Request{
 		{ID: "same-account", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload,
 			IdentityPolicies: []Policy{publish}},
 		{ID: "cross-account, topic policy names only its own account", Principal: otherRole, Action: "sns:Publish", Resource: topicARN,
@@ -108,8 +140,23 @@ func TestDecisions(t *testing.T) {
 			IdentityPolicies: []Policy{publish}, ResourcePolicyName: "alerts-policy",
 			ResourcePolicy: doc(t, M{"Sid": "OrgAccount", "Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": topicARN,
 				"Condition": M{"StringEquals": M{"aws:PrincipalAccount": bunker, "aws:ResourceAccount": workload}}})},
+
+		// TestContextOverridesDerivedKeys
+		{ID: "derived", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload, ResourcePolicy: bunkerOnly},
+		{ID: "given", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload, ResourcePolicy: bunkerOnly,
+			Context: map[string][]string{"AWS:PrincipalAccount": {bunker}}},
+		{ID: "given, policy named", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload, ResourcePolicy: bunkerOnly,
+			Context: map[string][]string{"AWS:PrincipalAccount": {bunker}}, ResourcePolicyName: "bunker-policy"},
+
+		// TestRunRejectsMalformedRequests
+		{ID: "empty"},
+		{ID: "no document", Principal: appRole, Action: "sns:Publish", Resource: topicARN,
+			IdentityPolicies: []Policy{{Name: "p", Document: json.RawMessage(`[]`)}}},
 	}
-	res := run(t, reqs...)
+}
+
+func TestDecisions(t *testing.T) {
+	reqs, res := fresh(t)
 	got := map[string]Result{}
 	for i, r := range res {
 		assert.Equal(t, reqs[i].ID, r.ID, "results are in request order")
@@ -164,15 +211,10 @@ func TestDecisions(t *testing.T) {
 }
 
 func TestContextOverridesDerivedKeys(t *testing.T) {
-	policy := doc(t, M{"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": topicARN,
-		"Condition": M{"StringEquals": M{"aws:PrincipalAccount": bunker}}})
-	res := run(t,
-		Request{ID: "derived", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload, ResourcePolicy: policy},
-		Request{ID: "given", Principal: appRole, Action: "sns:Publish", Resource: topicARN, ResourceAccount: workload, ResourcePolicy: policy,
-			Context: map[string][]string{"AWS:PrincipalAccount": {bunker}}},
-	)
-	assert.Equal(t, ImplicitlyDenied, res[0].Decision)
-	assert.Equal(t, Allowed, res[1].Decision)
+	_, res := fresh(t)
+	got := byID(res)
+	assert.Equal(t, ImplicitlyDenied, got["derived"].Decision)
+	assert.Equal(t, Allowed, got["given"].Decision)
 }
 
 func TestRunEmptyAndBadInput(t *testing.T) {
@@ -191,12 +233,12 @@ func TestRunEmptyAndBadInput(t *testing.T) {
 }
 
 func TestRunRejectsMalformedRequests(t *testing.T) {
-	res := run(t, Request{ID: "empty"}, Request{ID: "no document", Principal: appRole, Action: "sns:Publish", Resource: topicARN,
-		IdentityPolicies: []Policy{{Name: "p", Document: json.RawMessage(`[]`)}}})
-	assert.Equal(t, Error, res[0].Decision)
-	assert.Equal(t, []string{"principal must be a non-empty string", "action must be a non-empty string", "resource must be a non-empty string"}, res[0].Errors)
-	assert.Equal(t, Error, res[1].Decision)
-	assert.Equal(t, []string{"identityPolicies[0] p: document must be a JSON object"}, res[1].Errors)
+	_, res := fresh(t)
+	got := byID(res)
+	assert.Equal(t, Error, got["empty"].Decision)
+	assert.Equal(t, []string{"principal must be a non-empty string", "action must be a non-empty string", "resource must be a non-empty string"}, got["empty"].Errors)
+	assert.Equal(t, Error, got["no document"].Decision)
+	assert.Equal(t, []string{"identityPolicies[0] p: document must be a JSON object"}, got["no document"].Errors)
 }
 
 func TestRunCancelled(t *testing.T) {

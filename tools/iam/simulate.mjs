@@ -20,6 +20,28 @@
 // stderr. A malformed or rejected single request gives decision "Error" for
 // that request only.
 //
+// Serving (node simulate.mjs --serve; internal/iamsim.Server, for tests that
+// evaluate many batches): one process answers many batches, so Node's
+// start-up and the simulator's import are paid once. JSON lines, one answer
+// per batch, in order:
+//
+//   stdin:  {"batch": N, "requests": [...]}    (requests as above)
+//   stdout: {"batch": N, "results": [...]}     (results as above)
+//
+// "batch" is echoed so the client can tell an answer belongs to its batch.
+// When stdin closes the process exits 0. A line that is not such a batch
+// (not JSON, no "requests" array) is a broken client: the process writes why
+// on stderr and exits 2 without answering.
+//
+// A serving process remembers every answer: a request equal to one it has
+// answered before (every field but "id", compared as JSON text) gets the
+// remembered answer with its own id instead of a second evaluation. That is
+// the same answer: runSimulation is a function of the simulation it is given
+// (Strict mode, no clock, no randomness; iam-data and iam-simulate keep only
+// caches of the pinned reference data between calls), and the simulation
+// is built from the request alone. Evaluations that threw are not
+// remembered. A one-batch process (no --serve) evaluates every request.
+//
 // What iam-simulate 0.1.173 does (read from node_modules/@cloud-copilot/
 // iam-simulate/dist/esm; the findings the Go callers rely on):
 //
@@ -93,6 +115,7 @@
 // the matching Deny statements. ImplicitlyDenied and Error: none. A
 // statement is named by its Sid, or by its 1-based index when it has none.
 
+import readline from 'node:readline';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 const DECISIONS = new Set(['Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied']);
@@ -291,7 +314,7 @@ async function simulate(req) {
   try {
     res = await runSimulation(simulation, { simulationMode: 'Strict' });
   } catch (e) {
-    return errorResult(id, [`simulator failed: ${e instanceof Error ? e.message : String(e)}`]);
+    return { ...errorResult(id, [`simulator failed: ${e instanceof Error ? e.message : String(e)}`]), threw: true };
   }
   if (res.resultType === 'error') {
     return errorResult(id, flattenErrors(res.errors));
@@ -322,23 +345,74 @@ async function simulate(req) {
   return { id, decision, decisive, errors: [], ignoredContextKeys: [...ignored].sort() };
 }
 
-async function main() {
+// parseBatch parses one batch document; it exits 2 when text is not one.
+function parseBatch(text, what) {
   let batch;
   try {
-    batch = JSON.parse(await readStdin());
+    batch = JSON.parse(text);
   } catch (e) {
-    process.stderr.write(`simulate.mjs: stdin is not one JSON document: ${e.message}\n`);
+    process.stderr.write(`simulate.mjs: ${what} is not one JSON document: ${e.message}\n`);
     process.exit(2);
   }
   if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.requests)) {
     process.stderr.write('simulate.mjs: input must be {"requests": [...]}\n');
     process.exit(2);
   }
+  return batch;
+}
+
+// memoKey is the request without its id, as JSON text; null when the
+// request is not an object (it is then simply evaluated).
+function memoKey(req) {
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+    return null;
+  }
+  const { id, ...rest } = req;
+  return JSON.stringify(rest);
+}
+
+// serve answers batches, one JSON line each, until stdin closes.
+async function serve() {
+  const memo = new Map();
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') {
+      continue;
+    }
+    const batch = parseBatch(line, 'a line');
+    const results = [];
+    for (const req of batch.requests) {
+      const key = memoKey(req);
+      const known = key === null ? undefined : memo.get(key);
+      if (known) {
+        results.push({ ...known, id: typeof req.id === 'string' ? req.id : '' });
+        continue;
+      }
+      const res = await simulate(req);
+      if (key !== null && !res.threw) {
+        memo.set(key, res);
+      }
+      delete res.threw;
+      results.push(res);
+    }
+    const out = JSON.stringify({ batch: batch.batch ?? null, results }) + '\n';
+    await new Promise((resolve, reject) => process.stdout.write(out, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+async function main() {
+  const batch = parseBatch(await readStdin(), 'stdin');
   const results = [];
   for (const req of batch.requests) {
-    results.push(await simulate(req));
+    const res = await simulate(req);
+    delete res.threw;
+    results.push(res);
   }
   process.stdout.write(JSON.stringify({ results }) + '\n');
 }
 
-await main();
+if (process.argv.slice(2).includes('--serve')) {
+  await serve();
+} else {
+  await main();
+}
