@@ -74,6 +74,10 @@ type aslAnswer struct {
 	ExitCode int `json:"exitCode"`
 	// Output is what the CLI prints (stdout when accepted, stderr when not).
 	Output string `json:"output"`
+	// AjvInstances is how many real Ajv instances the process built so far
+	// (tools/asl/ajv-once.mjs): 1 when its compiled schemas served every
+	// validation.
+	AjvInstances int `json:"ajvInstances"`
 }
 
 // aslValidate validates def on the shared process, starting it if there is

@@ -178,14 +178,25 @@ func TestASLServerReusedGivesTheAnswersOfFreshOnes(t *testing.T) {
 	})
 	require.Len(t, fresh, len(cases))
 
+	// A fresh process that validated a definition built one Ajv instance;
+	// one given only text that is not JSON, none.
+	for _, c := range cases {
+		want := 1
+		if c.exit == 2 {
+			want = 0
+		}
+		assert.Equal(t, want, fresh[c.name].AjvInstances, c.name)
+	}
+
 	r := startASL(t, root, node)
 	order := []int{0, 1, 0, 3, 0, 2, 1, 3, 2, 0}
 	for i, k := range order {
 		c := cases[k]
 		ans, err := r.validateASL(i+1, c.name, c.def, aslTimeout)
 		require.NoError(t, err)
+		assert.Equal(t, 1, ans.AjvInstances, "request %d (%s): the schemas compiled for the first serve every later one", i+1, c.name)
 		want := fresh[c.name]
-		want.ID = i + 1
+		want.ID, want.AjvInstances = i+1, ans.AjvInstances
 		assert.Equal(t, want, ans, "request %d (%s) on a reused process", i+1, c.name)
 	}
 	require.NoError(t, r.stop(), "stdin closed between requests: exit status 0")

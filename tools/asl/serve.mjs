@@ -6,7 +6,8 @@
 //
 // Protocol: JSON lines, one answer per request, in order.
 //   stdin:  {"id": N, "name": "definition.asl.json", "definition": "<ASL JSON text>"}
-//   stdout: {"id": N, "valid": true|false, "exitCode": 0|1|2, "output": "<text>"}
+//   stdout: {"id": N, "valid": true|false, "exitCode": 0|1|2, "output": "<text>",
+//            "ajvInstances": N}
 // "definition" is the definition's JSON text, parsed here as the CLI parses
 // the file it is given. "name" stands for the file name in the CLI's
 // messages. The answer is what `asl-validator --json-path <name>` does with a
@@ -30,16 +31,26 @@
 // !options.noArnCheck and checkPaths: !options.noPathCheck. commander stores
 // --no-arn-check / --no-path-check as arnCheck / pathCheck, so both are
 // always true; this script passes {checkArn: true, checkPaths: true}. The
-// validator builds a new Ajv instance with its schemas on every call and
-// only adds QueryLanguage to the object it is given, which is parsed anew
-// for every request: nothing of one request is left for the next.
+// validator only adds QueryLanguage to the object it is given, which is
+// parsed anew for every request.
+//
+// Schemas compiled once per process: asl-validator compiles its JSON schemas
+// anew on every call, almost all of a validation's cost; ajv-once.mjs keeps
+// them compiled for every later call that configures Ajv identically (see
+// there). "ajvInstances" in every answer is how many real Ajv instances the
+// process built so far: 1 once the cache serves every request.
 import readline from "node:readline";
 import fs from "node:fs";
 import util from "node:util";
-import validator from "asl-validator";
+import { createRequire } from "node:module";
+import { installAjvOnce } from "./ajv-once.mjs";
 
 // The same options as the CLI (see above).
 const CLI_OPTIONS = { checkArn: true, checkPaths: true };
+
+const require = createRequire(import.meta.url);
+const ajvInstances = installAjvOnce(createRequire(require.resolve("asl-validator")));
+const validator = require("asl-validator");
 
 // stdout carries the protocol only: anything logged goes to stderr.
 console.log = console.info = console.debug = console.error;
@@ -91,6 +102,6 @@ for await (const line of lines) {
     fatal(`malformed request (no string "definition"): ${line.slice(0, 200)}`);
   }
   const name = typeof req.name === "string" ? req.name : "definition.asl.json";
-  answer({ id: req.id ?? null, ...validate(name, req.definition) });
+  answer({ id: req.id ?? null, ...validate(name, req.definition), ajvInstances: ajvInstances() });
 }
 process.exit(0);
