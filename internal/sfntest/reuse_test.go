@@ -169,6 +169,67 @@ func TestReusedProcessGivesTheResultsOfFreshOnes(t *testing.T) {
 	assert.Len(t, h.started, 1, "%d executions, one process", len(order))
 }
 
+// ownDefinition gives def a Comment, making it a definition no other test
+// of the binary runs.
+func ownDefinition(def, comment string) string {
+	return strings.Replace(def, `{"StartAt"`, `{"Comment":"`+comment+`","StartAt"`, 1)
+}
+
+// The interpreter checks a definition once per test binary: a process
+// checks the definitions it is the first to run, compiling asl-validator's
+// schemas once for all of them (tools/asl/ajv-once.mjs), and another
+// process runs a definition that passed the check unchecked, with the
+// result of a checked run.
+func TestDefinitionCheckedOncePerBinary(t *testing.T) {
+	ask, wait := reuseScenarios()[3], reuseScenarios()[1]
+	ask.def, wait.def = ownDefinition(ask.def, "checked-once-ask"), ownDefinition(wait.def, "checked-once-wait")
+	h := New(t)
+	checked := h.Run(t, ask.execution(), ask.handler())
+	ask.want(t, checked)
+	require.Len(t, h.started, 1)
+	r := h.started[0]
+	assert.True(t, r.validated, "the first process to run a definition checks it")
+	wait.want(t, h.Run(t, wait.execution(), wait.handler()))
+	assert.True(t, r.validated, "and a second one")
+	assert.Equal(t, 1, r.ajvInstances, "with the schemas compiled once")
+	assert.Equal(t, checked, h.Run(t, ask.execution(), ask.handler()))
+	assert.False(t, r.validated, "a definition it checked is not checked again")
+
+	other := New(t)
+	assert.Equal(t, checked, other.Run(t, ask.execution(), ask.handler()), "unchecked, the result of a checked run")
+	require.Len(t, other.started, 1)
+	assert.False(t, other.started[0].validated, "nor in another process of the binary")
+	assert.Equal(t, 0, other.started[0].ajvInstances, "which compiled no schemas")
+}
+
+// A Task state the harness does not answer (one inside a Map state: only
+// top-level Task states get a handler) would make the interpreter call AWS
+// Lambda through the AWS SDK, which run.mjs replaces by a stub: the runner
+// ends with the reason on stderr, and the Map state's Catch of States.ALL
+// does not turn it into a handled error.
+func TestTaskWithoutHandlerEndsTheRunner(t *testing.T) {
+	const def = `{"StartAt":"Each","States":{
+ "Each":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:f","End":true}}},
+  "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Handled"}],"End":true},
+ "Handled":{"Type":"Succeed"}}}`
+	h := New(t)
+	ft := runFailing(t, h, Execution{Definition: def, Input: map[string]any{"items": []int{1}}, Name: "nested", StateMachineArn: reuseArn},
+		func(ft *failingTB) Handler {
+			return func(r Request) Response {
+				ft.Errorf("the harness was asked for %s", r.State)
+				return Response{}
+			}
+		})
+	assert.Empty(t, ft.errors)
+	require.Len(t, ft.fatals, 1)
+	assert.Contains(t, ft.fatals[0], "runner ended without a result")
+	assert.Contains(t, ft.fatals[0], "the interpreter called AWS Lambda (LambdaClient)")
+	require.Len(t, h.started, 1)
+	assert.NotNil(t, h.started[0].cmd.ProcessState, "the process ended")
+	assert.Empty(t, h.idle)
+}
+
 // Runs in parallel take a process each; the processes are reused afterwards
 // and every run gives what is expected (the results of reused processes
 // are the results of fresh ones: TestReusedProcessGivesTheResultsOfFreshOnes).

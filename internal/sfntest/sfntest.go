@@ -25,6 +25,11 @@
 // all the tests of a package, until Main ends), and kills a process whose
 // execution did not end normally.
 //
+// The interpreter checks every definition with asl-validator before running
+// it. The check is a function of the definition alone, so it runs once per
+// definition and test binary: a definition that passed it in one process is
+// sent to the others as checked (see checkedDefinitions).
+//
 // Without tools/sfn/node_modules or node the tests are skipped, except when
 // CI=true, where they fail.
 package sfntest
@@ -170,9 +175,17 @@ type runner struct {
 	dec    *json.Decoder
 	stderr *syncBuffer
 	// mark is the length of stderr when the current execution started.
-	mark    int
-	waited  sync.Once
-	waitErr error
+	mark int
+	// validated says whether the interpreter checked the definition of the
+	// process's last execution (false: it passed the check before, in this
+	// process or in another one of the test binary).
+	validated bool
+	// ajvInstances is how many real Ajv instances the process built for
+	// asl-validator (tools/asl/ajv-once.mjs), as of its last answer: 1 when
+	// its compiled schemas served every definition it checked.
+	ajvInstances int
+	waited       sync.Once
+	waitErr      error
 }
 
 // syncBuffer collects a process's stderr (written by os/exec's copying
@@ -389,6 +402,31 @@ var shared struct {
 	h  *Harness
 }
 
+// checkedDefinitions are the definitions (as JSON text) that passed the
+// interpreter's asl-validator check in a process of this test binary: they
+// are sent to other processes with "checked": true, which skips the check
+// (tools/sfn/run.mjs). An execution that ended proves its definition passed:
+// a definition that fails the check ends the process without a result.
+var checkedDefinitions struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func definitionChecked(key string) bool {
+	checkedDefinitions.mu.Lock()
+	defer checkedDefinitions.mu.Unlock()
+	return checkedDefinitions.m[key]
+}
+
+func markDefinitionChecked(key string) {
+	checkedDefinitions.mu.Lock()
+	defer checkedDefinitions.mu.Unlock()
+	if checkedDefinitions.m == nil {
+		checkedDefinitions.m = map[string]bool{}
+	}
+	checkedDefinitions.m[key] = true
+}
+
 // Shared is New for the tests of a package that share nothing mutable
 // through the harness (the service models are read-only; handlers and
 // results belong to each Run): it returns the one harness of the test
@@ -462,6 +500,9 @@ type taskMessage struct {
 	Error    string          `json:"error"`
 	Cause    string          `json:"cause"`
 	States   []string        `json:"states"`
+	// Validated and AjvInstances: see runner.
+	Validated    bool `json:"validated"`
+	AjvInstances int  `json:"ajvInstances"`
 }
 
 type answer struct {
@@ -482,9 +523,14 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 	if err := json.Unmarshal([]byte(e.Definition), &def); err != nil {
 		t.Fatalf("definition is not JSON: %v", err)
 	}
+	defKey, err := json.Marshal(def)
+	if err != nil {
+		t.Fatalf("encode definition: %v", err)
+	}
 	smName := e.StateMachineArn[strings.LastIndex(e.StateMachineArn, ":")+1:]
 	scenario := map[string]any{
 		"definition": def,
+		"checked":    definitionChecked(string(defKey)),
 		"input":      e.Input,
 		"startTime":  e.Start.UTC().Format(time.RFC3339),
 		"context": map[string]any{
@@ -535,6 +581,8 @@ func (h *Harness) Run(t testing.TB, e Execution, handle Handler) Result {
 		if msg.Kind == "end" {
 			res.Status, res.Error, res.Cause, res.Output = msg.Status, msg.Error, msg.Cause, msg.Output
 			res.End, res.States = msg.Time, msg.States
+			r.validated, r.ajvInstances = msg.Validated, msg.AjvInstances
+			markDefinitionChecked(string(defKey))
 			break
 		}
 		ans, call, problems := h.answerTask(msg, handle)

@@ -6,14 +6,15 @@
 //
 // Protocol: JSON lines. An execution ("scenario") is:
 //   stdin:  {"definition": {...}, "input": any, "context": {...},
-//            "startTime": "2026-01-01T00:00:00Z"}
+//            "startTime": "2026-01-01T00:00:00Z", "checked": bool}
 //   stdout: {"kind":"task","state":S,"resource":R,"input":X,"time":T}
 //   stdin:  {"result":X} | {"error":E,"cause":C}, optionally with
 //           "afterSeconds":N (the answer arrives N virtual seconds later)
 //           or {"hang":true} (no answer ever: a task token nobody sends)
 //   ... one task/answer pair per Task state entered ...
 //   stdout: {"kind":"end","status":"SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED"|"STUCK",
-//            "output":X,"error":E,"cause":C,"time":T,"states":[...]}
+//            "output":X,"error":E,"cause":C,"time":T,"states":[...],
+//            "validated":bool,"ajvInstances":N}
 // After the "end" line the runner waits for the next scenario line. When
 // stdin closes between scenarios it exits 0; stdin closing in the middle of
 // a scenario, or anything the runner cannot handle (an invalid definition),
@@ -24,13 +25,19 @@
 // Task handlers. What an execution leaves behind (a hanging Task's promise,
 // timers of its clock) can never run again: its clock is never ticked after
 // its scenario, and if a handler of an earlier scenario were still called,
-// it would neither read stdin nor answer. The only thing kept is the verdict of
-// the definition check: aws-local-stepfunctions validates a definition with
+// it would neither read stdin nor answer. What is kept concerns only the
+// definition check: aws-local-stepfunctions validates a definition with
 // asl-validator, which compiles its JSON schemas anew on every call (the
-// larger part of an execution's cost); the check is a function of the
-// definition alone, so a definition identical (as JSON text, after the
+// larger part of an execution's cost). The compiled schemas are kept for the
+// process (tools/asl/ajv-once.mjs; "ajvInstances" in the "end" line counts
+// the real Ajv instances built), and as the check is a function of the
+// definition alone, a definition identical (as JSON text, after the
 // normalisation below) to one that already passed it in this process is not
-// checked again. A definition that fails the check is never remembered.
+// checked again, nor is one the harness sends with "checked": true (it saw
+// the same definition pass the check in another process of the same test
+// binary). "validated" in the "end" line says whether this scenario ran the
+// check. A definition that fails the check is never remembered: the process
+// ends.
 //
 // What is virtual: Date, setTimeout/clearTimeout and setInterval are replaced
 // by @sinonjs/fake-timers, so Wait states, Retry intervals, Task
@@ -45,12 +52,50 @@
 // docs/decisions/0013-executing-state-machines-in-tests.md).
 import "core-js/actual/promise/with-resolvers.js";
 import fs from "node:fs";
+import { createRequire, Module } from "node:module";
 import FakeTimers from "@sinonjs/fake-timers";
+import { installAjvOnce } from "../asl/ajv-once.mjs";
 
 // The longest delay a timer holds (2^31-1 ms), in whole seconds.
 const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-const { StateMachine } = await import("aws-local-stepfunctions");
+// The interpreter is loaded from its CommonJS build (build/main.node.cjs, the
+// package's "require" export: the same bundle as the ESM build, with
+// require() instead of import), so that the two AWS SDK v3 packages it loads
+// for Task states without a local handler — @aws-sdk/client-lambda and
+// @aws-sdk/credential-providers, about half of the process's start-up — are
+// replaced by stubs through require.cache (the documented way to supply a
+// module). Every Task state this runner executes has a local handler (the
+// harness answers it), so the SDK is never needed; if the interpreter ever
+// did reach for it (a Task inside a Map or Parallel state, which has no
+// handler here), the stub ends the process with the reason on stderr instead
+// of letting the state machine's Catch route an error (see
+// docs/decisions/0013-executing-state-machines-in-tests.md).
+function loadInterpreter() {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("aws-local-stepfunctions");
+  const fromInterpreter = createRequire(main);
+  const refuse = (what) =>
+    function () {
+      fatal(`run.mjs: the interpreter called ${what} (a Task state without a local handler, e.g. inside a Map or Parallel state); the harness answers top-level Task states only`);
+    };
+  const stubs = {
+    "@aws-sdk/client-lambda": { LambdaClient: refuse("AWS Lambda (LambdaClient)"), InvokeCommand: refuse("AWS Lambda (InvokeCommand)") },
+    "@aws-sdk/credential-providers": { fromCognitoIdentityPool: refuse("fromCognitoIdentityPool") },
+  };
+  for (const [id, exports] of Object.entries(stubs)) {
+    const file = fromInterpreter.resolve(id);
+    const m = new Module(file);
+    m.filename = file;
+    m.loaded = true;
+    m.exports = exports;
+    require.cache[file] = m;
+  }
+  const ajvInstances = installAjvOnce(createRequire(fromInterpreter.resolve("asl-validator")));
+  return { StateMachine: require(main).StateMachine, ajvInstances };
+}
+
+const { StateMachine, ajvInstances } = loadInterpreter();
 
 // Without it every Task would fail with a TypeError the state machine's
 // Catch would route like an AWS error: refuse to run instead.
@@ -155,8 +200,9 @@ async function runScenario(scenario) {
   }
 
   const key = JSON.stringify(scenario.definition);
+  const check = scenario.checked !== true && !validated.has(key);
   const machine = new StateMachine(scenario.definition, {
-    validationOptions: validated.has(key) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+    validationOptions: check ? { checkPaths: true, checkArn: true } : { noValidate: true },
   });
   validated.add(key);
 
@@ -214,7 +260,7 @@ async function runScenario(scenario) {
     }
     // Let the event log catch up before reporting the states entered.
     for (let i = 0; i < 10; i++) await clock.tickAsync(0);
-    return { kind: "end", ...end, time: new Date().toISOString(), states };
+    return { kind: "end", ...end, time: new Date().toISOString(), states, validated: check, ajvInstances: ajvInstances() };
   } finally {
     active = 0;
     clock.uninstall();
