@@ -153,6 +153,7 @@ func TestASLValidatorGivesTheCLIsVerdict(t *testing.T) {
 // rejected ones and after one that is not JSON: each answer is the answer
 // of a process of its own, and what the CLI says.
 func TestASLServerReusedGivesTheAnswersOfFreshOnes(t *testing.T) {
+	t.Parallel()
 	root, node := nodeTool(t, "asl", "asl-validator", filepath.Join("asl-validator", "package.json"))
 	var mu sync.Mutex
 	fresh := map[string]aslAnswer{}
@@ -239,6 +240,7 @@ func TestASLValidatorSharesOneProcess(t *testing.T) {
 // A request line the server cannot read ends it with the reason on stderr
 // (exit status 1): the client gets an error with it, not a hang.
 func TestASLServerMalformedRequestFails(t *testing.T) {
+	t.Parallel()
 	root, node := nodeTool(t, "asl", "asl-validator", filepath.Join("asl-validator", "package.json"))
 	for line, want := range map[string]string{
 		"not json\n":                      "malformed request (not JSON",
@@ -257,6 +259,7 @@ func TestASLServerMalformedRequestFails(t *testing.T) {
 // A process that gives no answer is killed after the timeout: the client
 // gets an error, not a hang.
 func TestASLServerNoAnswerFails(t *testing.T) {
+	t.Parallel()
 	_, node := nodeTool(t, "asl", "asl-validator", filepath.Join("asl-validator", "package.json"))
 	r, err := startProcess(node, "-e", `process.stdin.resume(); process.stderr.write("listening, never answering\n")`)
 	require.NoError(t, err)

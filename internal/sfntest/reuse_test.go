@@ -17,6 +17,12 @@ import (
 // The tests of this file prove that a node process serving many executions
 // (tools/sfn/run.mjs's loop, Harness's reuse) gives each execution what a
 // process of its own would give.
+//
+// Tests with a harness of their own (New) run in parallel; those that count
+// the processes of the shared harness or of the shared asl-validator
+// (TestSharedIsOneHarness, TestASLValidatorSharesOneProcess,
+// TestASLValidatorKilledProcessFailsTheTest, which kills it) do not, so Go
+// runs them before any parallel test starts.
 
 func TestMain(m *testing.M) { Main(m) }
 
@@ -153,6 +159,7 @@ func alone(t *testing.T, scenarios ...reuseScenario) map[string]Result {
 // before and after the others: each result is the result of a process of
 // its own, and what was expected.
 func TestReusedProcessGivesTheResultsOfFreshOnes(t *testing.T) {
+	t.Parallel()
 	scenarios := reuseScenarios()
 	want := alone(t, scenarios...)
 	for _, s := range scenarios {
@@ -181,8 +188,11 @@ func ownDefinition(def, comment string) string {
 // process runs a definition that passed the check unchecked, with the
 // result of a checked run.
 func TestDefinitionCheckedOncePerBinary(t *testing.T) {
+	t.Parallel()
 	ask, wait := reuseScenarios()[3], reuseScenarios()[1]
-	ask.def, wait.def = ownDefinition(ask.def, "checked-once-ask"), ownDefinition(wait.def, "checked-once-wait")
+	// Unique per run: with -count=N each run checks them afresh.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	ask.def, wait.def = ownDefinition(ask.def, "checked-once-ask-"+run), ownDefinition(wait.def, "checked-once-wait-"+run)
 	h := New(t)
 	checked := h.Run(t, ask.execution(), ask.handler())
 	ask.want(t, checked)
@@ -208,6 +218,7 @@ func TestDefinitionCheckedOncePerBinary(t *testing.T) {
 // ends with the reason on stderr, and the Map state's Catch of States.ALL
 // does not turn it into a handled error.
 func TestTaskWithoutHandlerEndsTheRunner(t *testing.T) {
+	t.Parallel()
 	const def = `{"StartAt":"Each","States":{
  "Each":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Call","States":{
   "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:f","End":true}}},
@@ -234,6 +245,7 @@ func TestTaskWithoutHandlerEndsTheRunner(t *testing.T) {
 // and every run gives what is expected (the results of reused processes
 // are the results of fresh ones: TestReusedProcessGivesTheResultsOfFreshOnes).
 func TestParallelRunsOnOneHarness(t *testing.T) {
+	t.Parallel()
 	h := New(t)
 	var mu sync.Mutex
 	results := map[string][]Result{}
@@ -306,6 +318,7 @@ func runFailing(t *testing.T, h *Harness, e Execution, handle func(*failingTB) H
 // new one that gives the result of a fresh process. A definition the
 // interpreter refuses ends its process with the reason on stderr.
 func TestFailureMidExecutionDiscardsTheProcess(t *testing.T) {
+	t.Parallel()
 	scenarios := reuseScenarios()
 	next := scenarios[1]
 	want := alone(t, next)[next.name]
@@ -338,6 +351,7 @@ func TestFailureMidExecutionDiscardsTheProcess(t *testing.T) {
 // process is reused. New's processes end with the test that called New,
 // cleanly (exit 0 when stdin closes between executions).
 func TestViolationKeepsTheProcessUntilTheTestEnds(t *testing.T) {
+	t.Parallel()
 	interpreter(t) // skips t, not only its subtest
 	var h *Harness
 	t.Run("test", func(t *testing.T) {
