@@ -31,13 +31,11 @@
 // larger part of an execution's cost). The compiled schemas are kept for the
 // process (tools/asl/ajv-once.mjs; "ajvInstances" in the "end" line counts
 // the real Ajv instances built), and as the check is a function of the
-// definition alone, a definition identical (as JSON text, after the
-// normalisation below) to one that already passed it in this process is not
-// checked again, nor is one the harness sends with "checked": true (it saw
-// the same definition pass the check in another process of the same test
-// binary). "validated" in the "end" line says whether this scenario ran the
-// check. A definition that fails the check is never remembered: the process
-// ends.
+// definition alone, a definition the harness sends with "checked": true is
+// not checked again: the harness remembers, for the whole test binary, the
+// definitions whose execution ended in any of its processes (a definition
+// that fails the check ends the process without an "end" line).
+// "validated" in the "end" line says whether this scenario ran the check.
 //
 // What is virtual: Date, setTimeout/clearTimeout and setInterval are replaced
 // by @sinonjs/fake-timers, so Wait states, Retry intervals, Task
@@ -147,10 +145,6 @@ function taskError(name, cause) {
   return e;
 }
 
-// Definitions (normalised, as JSON text) that passed the interpreter's check
-// in this process.
-const validated = new Set();
-
 // The scenario whose Task handlers may talk to the harness; 0 between
 // scenarios.
 let active = 0;
@@ -199,12 +193,10 @@ async function runScenario(scenario) {
     };
   }
 
-  const key = JSON.stringify(scenario.definition);
-  const check = scenario.checked !== true && !validated.has(key);
+  const check = scenario.checked !== true;
   const machine = new StateMachine(scenario.definition, {
     validationOptions: check ? { checkPaths: true, checkArn: true } : { noValidate: true },
   });
-  validated.add(key);
 
   const clock = FakeTimers.install({
     now: Date.parse(scenario.startTime ?? "2026-01-01T00:00:00Z"),
