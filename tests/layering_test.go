@@ -136,7 +136,7 @@ func TestImportsGoOneWay(t *testing.T) {
 	// The walk saw the packages the rules are about.
 	require.Contains(t, imports, "internal/stacks")
 	require.Contains(t, imports, "components/restoreworkflow")
-	require.Contains(t, imports, "components/internal/lambdabuild")
+	require.Contains(t, imports, "components/lambdabuild")
 	require.Contains(t, imports, "internal/offline")
 	assert.Empty(t, importViolations(imports, importRules))
 }
@@ -152,12 +152,12 @@ func TestImportViolationsFail(t *testing.T) {
 		{
 			name: "clean",
 			imports: map[string][]string{
-				"internal/stacks":                 {"components/restoreworkflow", "internal/config"},
-				"components/restoreworkflow":      {"components/internal/lambdabuild"},
-				"components/internal/lambdabuild": {},
-				"internal/config":                 {},
-				"internal/offline":                {"internal/stacks", "policy/graph"},
-				"policy/graph":                    {},
+				"internal/stacks":            {"components/restoreworkflow", "internal/config"},
+				"components/restoreworkflow": {"components/lambdabuild"},
+				"components/lambdabuild":     {},
+				"internal/config":            {},
+				"internal/offline":           {"internal/stacks", "policy/graph"},
+				"policy/graph":               {},
 			},
 		},
 		{
@@ -172,13 +172,13 @@ func TestImportViolationsFail(t *testing.T) {
 		{
 			name: "a component imports the root internal through another component",
 			imports: map[string][]string{
-				"components/restoreworkflow":     {"components/internal/gofunction"},
-				"components/internal/gofunction": {"internal/lambdabuild"},
-				"internal/lambdabuild":           {},
+				"components/restoreworkflow": {"components/gofunction"},
+				"components/gofunction":      {"internal/lambdabuild"},
+				"internal/lambdabuild":       {},
 			},
 			want: []string{
-				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/internal/gofunction -> internal/lambdabuild",
-				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/restoreworkflow -> components/internal/gofunction -> internal/lambdabuild",
+				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/gofunction -> internal/lambdabuild",
+				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/restoreworkflow -> components/gofunction -> internal/lambdabuild",
 			},
 		},
 		{
