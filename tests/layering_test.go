@@ -38,6 +38,18 @@ var importRules = []importRule{
 		From:      "components",
 		Forbidden: []string{"internal"},
 	},
+	{
+		Why:       "a Lambda function ships alone: it carries none of the Pulumi program",
+		From:      "functions",
+		Forbidden: []string{"components", "internal", "policy"},
+		Allowed:   []string{"internal/lambda"},
+	},
+	{
+		Why:       "a Lambda function ships alone: it carries none of the Pulumi program",
+		From:      "internal/lambda",
+		Forbidden: []string{"components", "internal", "policy"},
+		Allowed:   []string{"internal/lambda"},
+	},
 }
 
 // under reports whether pkg is dir or below it.
@@ -129,15 +141,18 @@ func exitStderr(err error) string {
 	return ""
 }
 
-// TestImportsGoOneWay: the stacks do not depend on the checker, and no
-// component imports the root internal/.
+// TestImportsGoOneWay: the stacks do not depend on the checker, no
+// component imports the root internal/, and the Lambda functions import
+// nothing of the Pulumi program.
 func TestImportsGoOneWay(t *testing.T) {
 	imports := moduleImports(t)
 	// The walk saw the packages the rules are about.
 	require.Contains(t, imports, "internal/stacks")
 	require.Contains(t, imports, "components/restoreworkflow")
-	require.Contains(t, imports, "components/internal/lambdabuild")
+	require.Contains(t, imports, "components/lambdabuild")
 	require.Contains(t, imports, "internal/offline")
+	require.Contains(t, imports, "functions/isolate")
+	require.Contains(t, imports, "internal/lambda/restore")
 	assert.Empty(t, importViolations(imports, importRules))
 }
 
@@ -152,12 +167,12 @@ func TestImportViolationsFail(t *testing.T) {
 		{
 			name: "clean",
 			imports: map[string][]string{
-				"internal/stacks":                 {"components/restoreworkflow", "internal/config"},
-				"components/restoreworkflow":      {"components/internal/lambdabuild"},
-				"components/internal/lambdabuild": {},
-				"internal/config":                 {},
-				"internal/offline":                {"internal/stacks", "policy/graph"},
-				"policy/graph":                    {},
+				"internal/stacks":            {"components/restoreworkflow", "internal/config"},
+				"components/restoreworkflow": {"components/lambdabuild"},
+				"components/lambdabuild":     {},
+				"internal/config":            {},
+				"internal/offline":           {"internal/stacks", "policy/graph"},
+				"policy/graph":               {},
 			},
 		},
 		{
@@ -172,13 +187,30 @@ func TestImportViolationsFail(t *testing.T) {
 		{
 			name: "a component imports the root internal through another component",
 			imports: map[string][]string{
-				"components/restoreworkflow":     {"components/internal/gofunction"},
-				"components/internal/gofunction": {"internal/lambdabuild"},
-				"internal/lambdabuild":           {},
+				"components/restoreworkflow": {"components/gofunction"},
+				"components/gofunction":      {"internal/lambdabuild"},
+				"internal/lambdabuild":       {},
 			},
 			want: []string{
-				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/internal/gofunction -> internal/lambdabuild",
-				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/restoreworkflow -> components/internal/gofunction -> internal/lambdabuild",
+				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/gofunction -> internal/lambdabuild",
+				"components must not import internal/lambdabuild (components stand alone: what they need lives under components/): components/restoreworkflow -> components/gofunction -> internal/lambdabuild",
+			},
+		},
+		{
+			name: "a function's logic imports a component, a function the program's config",
+			imports: map[string][]string{
+				"functions/restorepick":      {"internal/lambda/restore", "functions/contract"},
+				"internal/lambda/restore":    {"functions/contract", "components/restoreworkflow"},
+				"functions/isolate":          {"internal/lambda/isolation", "internal/config"},
+				"internal/lambda/isolation":  {},
+				"functions/contract":         {},
+				"components/restoreworkflow": {},
+				"internal/config":            {},
+			},
+			want: []string{
+				"functions must not import components/restoreworkflow (a Lambda function ships alone: it carries none of the Pulumi program): functions/restorepick -> internal/lambda/restore -> components/restoreworkflow",
+				"functions must not import internal/config (a Lambda function ships alone: it carries none of the Pulumi program): functions/isolate -> internal/config",
+				"internal/lambda must not import components/restoreworkflow (a Lambda function ships alone: it carries none of the Pulumi program): internal/lambda/restore -> components/restoreworkflow",
 			},
 		},
 		{

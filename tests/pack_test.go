@@ -30,13 +30,6 @@ import (
 // ./policy, a second copy of the Pulumi SDK, on every run.
 const serveEnv = "FINTECH_POLICY_PACK_SERVE"
 
-func TestMain(m *testing.M) {
-	if os.Getenv(serveEnv) == "1" {
-		os.Exit(pack.Main(os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
-
 // startPack starts the pack as the engine does: run the pack process, read
 // the port from its first stdout line, dial it. The process is this test
 // binary with serveEnv=1, which serves exactly as policy/main.go does (see

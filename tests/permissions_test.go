@@ -143,7 +143,7 @@ func TestPermissionFlowsProven(t *testing.T) {
 }
 
 // resource returns the resource of the universe's stack named name.
-func resource(t *testing.T, u flows.Universe, stack, name string) *graph.Resource {
+func flowResource(t *testing.T, u flows.Universe, stack, name string) *graph.Resource {
 	t.Helper()
 	for _, s := range u.Stacks {
 		if s.Name != stack {
@@ -205,7 +205,7 @@ func TestBreakingAPermission(t *testing.T) {
 
 	t.Run("SNS key statement dropped from the restore workflow role", func(t *testing.T) {
 		u := universe(t, "restore")
-		editPolicy(t, resource(t, u, "restore", "restore-workflow-role-policy"), "policy", withoutSid("NotificationKeyThroughSNS"))
+		editPolicy(t, flowResource(t, u, "restore", "restore-workflow-role-policy"), "policy", withoutSid("NotificationKeyThroughSNS"))
 		f := failures(t, sim, u, "restore")
 		for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
 			r, ok := f["restore-workflow-flow-task-sns-publish-topic-key "+action]
@@ -219,7 +219,7 @@ func TestBreakingAPermission(t *testing.T) {
 
 	t.Run("log group statement dropped from the restore workflow role", func(t *testing.T) {
 		u := universe(t, "restore")
-		editPolicy(t, resource(t, u, "restore", "restore-workflow-role-policy"), "policy", withoutSid("RestoredClusterLogGroups"))
+		editPolicy(t, flowResource(t, u, "restore", "restore-workflow-role-policy"), "policy", withoutSid("RestoredClusterLogGroups"))
 		f := failures(t, sim, u, "restore")
 		for _, flow := range []string{"task-logs-createloggroup logs:CreateLogGroup", "task-logs-putretentionpolicy logs:PutRetentionPolicy"} {
 			r, ok := f["restore-workflow-flow-"+flow]
@@ -232,7 +232,7 @@ func TestBreakingAPermission(t *testing.T) {
 
 	t.Run("namespace condition dropped from restoremetrics", func(t *testing.T) {
 		u := universe(t, "restore")
-		editPolicy(t, resource(t, u, "restore", "restore-workflow-restoremetrics-policy"), "policy", func(sts []map[string]any) []map[string]any {
+		editPolicy(t, flowResource(t, u, "restore", "restore-workflow-restoremetrics-policy"), "policy", func(sts []map[string]any) []map[string]any {
 			for _, st := range sts {
 				if st["Sid"] == "PutRecoveryMetrics" {
 					delete(st, "Condition")
@@ -250,7 +250,7 @@ func TestBreakingAPermission(t *testing.T) {
 
 	t.Run("subnet resource dropped from the isolation policy", func(t *testing.T) {
 		u := universe(t, "workload")
-		editPolicy(t, resource(t, u, "workload", "isolation-isolate-policy"), "policy", func(sts []map[string]any) []map[string]any {
+		editPolicy(t, flowResource(t, u, "workload", "isolation-isolate-policy"), "policy", func(sts []map[string]any) []map[string]any {
 			for _, s := range sts {
 				if s["Sid"] == "MoveSubnetAssociationsInThisVpcOnly" {
 					var keep []any
@@ -280,7 +280,7 @@ func TestBreakingAPermission(t *testing.T) {
 			"Principal": map[string]any{"AWS": "arn:aws:iam::333333333333:root"},
 			"Action":    "backup:DeleteRecoveryPoint", "Resource": "*",
 		}
-		vault := resource(t, u, "bunker", "bunker-access-policy")
+		vault := flowResource(t, u, "bunker", "bunker-access-policy")
 		// Added beside the explicit Deny, the Allow changes nothing.
 		editPolicy(t, vault, "policy", func(sts []map[string]any) []map[string]any { return append(sts, allow) })
 		assert.Empty(t, failures(t, sim, u, "bunker"))
@@ -303,7 +303,7 @@ func TestBreakingAPermission(t *testing.T) {
 
 	t.Run("notifications key grant for EventBridge removed", func(t *testing.T) {
 		u := universe(t, "workload")
-		editPolicy(t, resource(t, u, "workload", "keys-notifications"), "policy", withoutSid("ServiceUseEvents"))
+		editPolicy(t, flowResource(t, u, "workload", "keys-notifications"), "policy", withoutSid("ServiceUseEvents"))
 		f := failures(t, sim, u, "workload")
 		var events []string
 		for k, r := range f {
@@ -319,12 +319,12 @@ func TestBreakingAPermission(t *testing.T) {
 // edit, and after TestBreakingAPermission's (which runs before it).
 func TestUniverseCopiesAreIndependent(t *testing.T) {
 	policy := func(u flows.Universe) string {
-		return graph.Str(resource(t, u, "restore", "restore-workflow-role-policy").Inputs["policy"])
+		return graph.Str(flowResource(t, u, "restore", "restore-workflow-role-policy").Inputs["policy"])
 	}
 	edited := universe(t, "restore")
 	before := policy(edited)
 	require.Contains(t, before, "NotificationKeyThroughSNS")
-	editPolicy(t, resource(t, edited, "restore", "restore-workflow-role-policy"), "policy", withoutSid("NotificationKeyThroughSNS"))
+	editPolicy(t, flowResource(t, edited, "restore", "restore-workflow-role-policy"), "policy", withoutSid("NotificationKeyThroughSNS"))
 	require.NotContains(t, policy(edited), "NotificationKeyThroughSNS")
 
 	fresh := universe(t, "restore")

@@ -1,5 +1,6 @@
-// Package tests checks the whole program: every stack previewed offline
-// through fincheck, exactly as `fincheck preview` does.
+// The whole program: every stack previewed offline through fincheck,
+// exactly as `fincheck preview` does.
+
 package tests
 
 import (
@@ -17,22 +18,6 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/internal/fincheck"
 	"github.com/fintech-resilience/fintech-resilience/internal/offline"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
-)
-
-const (
-	tVpc       = "aws:ec2/vpc:Vpc"
-	tSubnet    = "aws:ec2/subnet:Subnet"
-	tNACL      = "aws:ec2/networkAcl:NetworkAcl"
-	tNACLAssoc = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
-	tRT        = "aws:ec2/routeTable:RouteTable"
-	tRTA       = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	tRoute     = "aws:ec2/route:Route"
-	tIGW       = "aws:ec2/internetGateway:InternetGateway"
-	tNAT       = "aws:ec2/natGateway:NatGateway"
-	tFlowLog   = "aws:ec2/flowLog:FlowLog"
-	tLogGroup  = "aws:cloudwatch/logGroup:LogGroup"
-	tKey       = "aws:kms/key:Key"
-	tDetector  = "aws:guardduty/detector:Detector"
 )
 
 var stackNames = []string{"workload", "bunker", "restore"}

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
+	"github.com/fintech-resilience/fintech-resilience/components/fargate"
 )
 
 // ECRRepositoryArn returns the repository ARN of a private ECR image URI,

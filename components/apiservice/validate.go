@@ -15,7 +15,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
+	"github.com/fintech-resilience/fintech-resilience/components/fargate"
 )
 
 var (

@@ -43,8 +43,8 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
+	"github.com/fintech-resilience/fintech-resilience/components/fargate"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
 )
 
 // TypeToken is the component's Pulumi type.

@@ -14,7 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/dbclients"
+	"github.com/fintech-resilience/fintech-resilience/components/dbclients"
 )
 
 // TypeToken is the component's Pulumi type.

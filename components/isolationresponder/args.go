@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsfacts"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 
@@ -83,7 +83,7 @@ type Args struct {
 	// FunctionArchives, when set, are prebuilt packages by function name
 	// (FunctionIsolate, FunctionRelease): the component then builds nothing. Useful in
 	// tests and for pipelines that build the zips in an earlier step (with
-	// components/internal/lambdabuild, so the hashes match a local build).
+	// components/lambdabuild, so the hashes match a local build).
 	FunctionArchives map[string]lambdabuild.Artifact
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // declareFlows declares what the responder's code calls at run time (the
-// SDK calls of functions/internal/isolation, the approval machine's Task
+// SDK calls of internal/lambda/isolation, the approval machine's Task
 // states, EventBridge invoking the function) and what it must never do.
 func (b *builder) declareFlows() error {
 	a, n := b.args, b.n
@@ -38,7 +38,7 @@ func (b *builder) declareFlows() error {
 	}
 	for _, fn := range []string{FunctionIsolate, FunctionRelease} {
 		role := b.roles[fn].Arn
-		caller := "functions/internal/isolation (" + fn + ")"
+		caller := "internal/lambda/isolation (" + fn + ")"
 		list := []access{
 			{"move-nacl", "ReplaceNetworkAclAssociation: the network ACL side", []string{"ec2:ReplaceNetworkAclAssociation"}, nacl,
 				map[string]pulumi.StringInput{"ec2:Vpc": vpcArn}},

@@ -9,8 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
 

@@ -12,7 +12,7 @@
 //     subnetId, index "incident" on incidentId), encrypted with the data
 //     CMK, point-in-time recovery on, deletion protection on.
 //   - The isolate and release functions (Go, provided.al2023, arm64), built
-//     reproducibly from source by components/internal/lambdabuild (or given prebuilt in
+//     reproducibly from source by components/lambdabuild (or given prebuilt in
 //     Args.FunctionArchives), environment encrypted with the data CMK, logs
 //     in CMK-encrypted log groups created before the functions, failed
 //     asynchronous invocations in a CMK-encrypted dead-letter queue.
@@ -45,7 +45,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/gofunction"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )

@@ -141,7 +141,7 @@ func (p DefinitionParams) MaxPolls() int {
 	return (p.RestoreTimeoutSeconds - p.PollIntervalSeconds) / p.PollIntervalSeconds
 }
 
-// Retry policies. Lambda errors named by functions/internal/restore:
+// Retry policies. Lambda errors named by internal/lambda/restore:
 // AWSError is retried, VerificationError a few times (a new cluster may need
 // minutes before the Data API answers), RecoveryPointError and InputError
 // never.

@@ -217,13 +217,13 @@ func (b *builder) declareFlows(role *iam.Role, restoreRole *iam.Role) error {
 	return nil
 }
 
-// functionFlows declares the SDK calls of functions/internal/restore made
+// functionFlows declares the SDK calls of internal/lambda/restore made
 // with the function's role: restorepick reads the shared bunker vault,
 // restoreverify reads the restored cluster (and queries it through the
 // Data API when a verification query is configured).
 func (b *builder) functionFlows(fn string, role pulumi.StringInput) error {
 	a := b.a
-	caller := "functions/internal/restore (" + fn + ")"
+	caller := "internal/lambda/restore (" + fn + ")"
 	recoveryPoint := a.VaultArn.ToStringOutput().ApplyT(func(v string) (string, error) {
 		p, err := vaultOwnerRecoveryPoints(v)
 		return strings.TrimSuffix(p, "*") + exampleExecution, err

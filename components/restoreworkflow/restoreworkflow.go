@@ -59,8 +59,8 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/awsiam"
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
 	"github.com/fintech-resilience/fintech-resilience/components/flow"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/notifytopic"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
 )
@@ -176,7 +176,7 @@ type Args struct {
 	ModuleRoot string
 	// FunctionArchives, when set, are prebuilt packages by function name
 	// (restorepick, restoreverify, restoremetrics) instead of building with
-	// components/internal/lambdabuild.
+	// components/lambdabuild.
 	FunctionArchives map[string]lambdabuild.Artifact
 }
 

@@ -2,7 +2,7 @@ package contract
 
 // The contract between components/isolationresponder and its functions
 // (functions/isolate, functions/release; logic and config loader in
-// functions/internal/isolation).
+// internal/lambda/isolation).
 
 // Environment variables the component sets on the isolate function (all of
 // them) and on the release function (StateTable, TopicArn, EvidenceLogGroup,

@@ -3,7 +3,7 @@ package contract
 // The restore account's contract between components/restoreworkflow (state
 // machine, IAM, alarms) and its functions (functions/restorepick,
 // functions/restoreverify, functions/restoremetrics; logic in
-// functions/internal/restore). Each name is spelled here once.
+// internal/lambda/restore). Each name is spelled here once.
 
 // Restore function directories (functions/<name>): the component builds
 // them, keys its function maps by them and names the deployed functions
@@ -15,7 +15,7 @@ const (
 )
 
 // Lambda error types of the restore functions (the Go type names of
-// functions/internal/restore's errors, which Step Functions reports as the
+// internal/lambda/restore's errors, which Step Functions reports as the
 // error name): the state machine's Retry and Catch match them.
 const (
 	// ErrorInput is a malformed event; never retried.

@@ -1,6 +1,6 @@
 // Command isolate is the GuardDuty isolation responder Lambda (provided.al2023, arm64, built with
 // -tags lambda.norpc as "bootstrap"). It only wires aws-lambda-go and aws-sdk-go-v2 to
-// functions/internal/isolation, whose package doc lists the environment variables.
+// internal/lambda/isolation, whose package doc lists the environment variables.
 package main
 
 import (
@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/isolation"
 )
 
 func main() {

@@ -6,7 +6,7 @@
 //	{"incidentId": "<GuardDuty finding id>", "requestedBy": "<name>", "reason": "<text>"}
 //
 // Environment: STATE_TABLE, TOPIC_ARN, EVIDENCE_LOG_GROUP, ACCOUNT_ID, AWS_REGION (see
-// functions/internal/isolation).
+// internal/lambda/isolation).
 package main
 
 import (
@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/isolation"
 )
 
 func main() {

@@ -12,7 +12,7 @@
 // "recoveryTimeSeconds"?, "skipped"?}.
 // Environment: only the standard AWS variables (AWS_REGION, and
 // AWS_ENDPOINT_URL to point the SDK at an emulator). The logic is in
-// functions/internal/restore.
+// internal/lambda/restore.
 package main
 
 import (
@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/restore"
 )
 
 type handler struct {

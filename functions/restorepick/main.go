@@ -8,7 +8,7 @@
 // Result: {"recoveryPointArn", "resourceArn", "creationDate", "sourceEngine", "vaultArn"}.
 // Environment: only the standard AWS variables (AWS_REGION, and
 // AWS_ENDPOINT_URL to point the SDK at an emulator). The logic is in
-// functions/internal/restore.
+// internal/lambda/restore.
 package main
 
 import (
@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/restore"
 )
 
 type handler struct {

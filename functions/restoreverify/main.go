@@ -11,7 +11,7 @@
 // any failed check is a VerificationError.
 // Environment: only the standard AWS variables (AWS_REGION, and
 // AWS_ENDPOINT_URL to point the SDK at an emulator). The logic is in
-// functions/internal/restore.
+// internal/lambda/restore.
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/restore"
 )
 
 type handler struct {

@@ -32,7 +32,7 @@
 // # Environment of functions/isolate
 //
 // The names and defaults are declared once in functions/contract, which components/isolationresponder
-// uses to set them; functions/tests (isolation_contract_test.go) feeds the component's rendered environment to LoadConfig
+// uses to set them; tests/function_isolation_contract_test.go feeds the component's rendered environment to LoadConfig
 // and LoadReleaseConfig.
 //
 //	STATE_TABLE                 DynamoDB table (hash key subnetId, GSI "incident" on incidentId). Required.

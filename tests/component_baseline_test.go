@@ -16,7 +16,6 @@ import (
 )
 
 const (
-	tDetector      = "aws:guardduty/detector:Detector"
 	tFeature       = "aws:guardduty/detectorFeature:DetectorFeature"
 	tEbsDefault    = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 	tEbsKey        = "aws:ebs/defaultKmsKey:DefaultKmsKey"

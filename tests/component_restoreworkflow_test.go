@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fintech-resilience/fintech-resilience/components/asl"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/gofunction"
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/gofunction"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 )
 
 func TestArchivesPrebuilt(t *testing.T) {

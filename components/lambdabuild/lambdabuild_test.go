@@ -349,14 +349,14 @@ func TestScanCoversGoList(t *testing.T) {
 	}
 	type target struct{ root, pkg string }
 	targets := []target{{keyModule(t), "./functions/hello"}}
-	repo, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
 	entries, err := os.ReadDir(filepath.Join(repo, "functions"))
 	require.NoError(t, err)
 	for _, e := range entries {
 		// Every function directory (a main.go); shared packages such as
 		// functions/contract are not Lambdas.
-		if _, err := os.Stat(filepath.Join(repo, "functions", e.Name(), "main.go")); e.IsDir() && e.Name() != "internal" && err == nil {
+		if _, err := os.Stat(filepath.Join(repo, "functions", e.Name(), "main.go")); e.IsDir() && err == nil {
 			targets = append(targets, target{repo, "./functions/" + e.Name()})
 		}
 	}

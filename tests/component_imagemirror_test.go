@@ -19,7 +19,7 @@ import (
 const (
 	sourceAccount   = testkit.Account // the workload account
 	mirrorAccount   = "333333333333"  // the restore account
-	otherAccount    = "222222222222"
+	strangerAccount = "222222222222"
 	repository      = "bank-api"
 	mirrorArn       = "arn:aws:ecr:ap-northeast-1:333333333333:repository/bank-api"
 	sourceRoot      = "arn:aws:iam::111111111111:root"
@@ -111,7 +111,7 @@ func TestMirrorRegistryPolicyAdmitsTheSourceRegistry(t *testing.T) {
 func TestMirrorRegistryPolicyEvaluated(t *testing.T) {
 	g := runOK(t, imagemirror.Mirror)
 	doc := graph.Str(testkit.One(t, g, tRegistryPolicy).Inputs["policy"])
-	sim, err := iamsim.Locate("../..")
+	sim, err := iamsim.Locate("..")
 	require.NoError(t, err)
 	allECR := json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}`)
 	req := func(id, principal, action, resource string) iamsim.Request {
@@ -126,7 +126,7 @@ func TestMirrorRegistryPolicyEvaluated(t *testing.T) {
 	res, err := sim.Run(context.Background(), []iamsim.Request{
 		req("source replicates", sourceRoot, "ecr:ReplicateImage", mirrorArn),
 		req("source creates the repository", sourceRoot, "ecr:CreateRepository", mirrorArn),
-		req("another account replicates", "arn:aws:iam::"+otherAccount+":root", "ecr:ReplicateImage", mirrorArn),
+		req("another account replicates", "arn:aws:iam::"+strangerAccount+":root", "ecr:ReplicateImage", mirrorArn),
 		req("source pushes", sourceRoot, "ecr:PutImage", mirrorArn),
 		req("source deletes an image", sourceRoot, "ecr:BatchDeleteImage", mirrorArn),
 		req("source replicates into another repository", sourceRoot, "ecr:ReplicateImage", otherRepo),

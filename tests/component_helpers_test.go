@@ -1,15 +1,10 @@
-// Package tests holds the tests of every component under components/: each
-// component is rendered under Pulumi mocks through its exported API and its
-// resources, policies and state machines are checked, one file (or a few,
-// by concern) per component, named after it.
-//
-// They are one package so that `go test` links the Pulumi SDK and
-// pulumi-aws into one test binary instead of one per component (ADR 0021):
-// linking costs about 4 s of CPU per binary on every run, far more than
-// these tests take. Test-local names that several components' tests use
-// carry the component's name (keyRingBaseArgs, TestRestoreWorkflowRejectsBadArgs);
-// the resource type tokens and fixtures they all share are declared once
-// below.
+// The components' tests (component_<component>_*.go): each component is
+// rendered under Pulumi mocks through its exported API and its resources,
+// policies and state machines are checked. Test-local names that several
+// components' tests use carry the component's name (keyRingBaseArgs,
+// TestRestoreWorkflowRejectsBadArgs); the resource type tokens and fixtures
+// all tests of this package share are declared once below.
+
 package tests
 
 import (
@@ -19,17 +14,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
-	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 )
 
-// The execution tests share one harness (sfntest.Shared): its node
-// processes serve all of them; Main stops them when the tests have run.
-func TestMain(m *testing.M) { sfntest.Main(m) }
-
 // fakeArchives are stand-in Lambda archives for the functions named, for
-// tests that do not test the build (components/internal/lambdabuild does).
+// tests that do not test the build (components/lambdabuild does).
 func fakeArchives(t *testing.T, functions ...string) map[string]lambdabuild.Artifact {
 	t.Helper()
 	dir := t.TempDir()
@@ -47,24 +37,32 @@ const (
 	tAlarm            = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	tAppRunnerService = "aws:apprunner/service:Service"
 	tAttachment       = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tDetector         = "aws:guardduty/detector:Detector"
 	tECSCluster       = "aws:ecs/cluster:Cluster"
 	tECSService       = "aws:ecs/service:Service"
 	tEgressRule       = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tFlowLog          = "aws:ec2/flowLog:FlowLog"
 	tFunction         = "aws:lambda/function:Function"
+	tIGW              = "aws:ec2/internetGateway:InternetGateway"
 	tIngressRule      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	tKey              = "aws:kms/key:Key"
 	tLB               = "aws:lb/loadBalancer:LoadBalancer"
 	tLogGroup         = "aws:cloudwatch/logGroup:LogGroup"
 	tNACL             = "aws:ec2/networkAcl:NetworkAcl"
+	tNACLAssoc        = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+	tNAT              = "aws:ec2/natGateway:NatGateway"
 	tQueue            = "aws:sqs/queue:Queue"
 	tQueuePolicy      = "aws:sqs/queuePolicy:QueuePolicy"
 	tRDSCluster       = "aws:rds/cluster:Cluster"
 	tRole             = "aws:iam/role:Role"
 	tRolePolicy       = "aws:iam/rolePolicy:RolePolicy"
+	tRoute            = "aws:ec2/route:Route"
+	tRT               = "aws:ec2/routeTable:RouteTable"
+	tRTA              = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 	tRule             = "aws:cloudwatch/eventRule:EventRule"
 	tSG               = "aws:ec2/securityGroup:SecurityGroup"
-	tSubnet           = "aws:ec2/subnet:Subnet"
 	tStateMachine     = "aws:sfn/stateMachine:StateMachine"
+	tSubnet           = "aws:ec2/subnet:Subnet"
 	tSubnetGroup      = "aws:rds/subnetGroup:SubnetGroup"
 	tTarget           = "aws:cloudwatch/eventTarget:EventTarget"
 	tTaskDef          = "aws:ecs/taskDefinition:TaskDefinition"

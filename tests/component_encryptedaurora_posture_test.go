@@ -42,7 +42,7 @@ func observedPosture(t *testing.T, g *graph.Graph) encryptedaurora.Posture {
 }
 
 // The workload cluster has exactly the posture PostureFor states; the
-// restore workflow applies the same value (functions/internal/restore
+// restore workflow applies the same value (internal/lambda/restore
 // TestExecRestoredClusterIsTheWorkloadsTwin), so both are one source.
 func TestWorkloadClusterHasThePosture(t *testing.T) {
 	for name, mutate := range map[string]func(*encryptedaurora.Args){"postgres": nil, "mysql": mysql} {

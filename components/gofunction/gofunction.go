@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 )
 
 // Runtime, architecture and handler of every Go function: a "bootstrap"

@@ -14,7 +14,7 @@ import (
 	"github.com/fintech-resilience/fintech-resilience/components/isolationresponder"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/functions/contract"
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/isolation"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/isolation"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
 	"github.com/fintech-resilience/fintech-resilience/policy/graph"
@@ -22,7 +22,7 @@ import (
 
 // The isolation contract: the environment components/isolationresponder
 // gives each function is accepted by that function's own config loader
-// (functions/internal/isolation), which reads back the component's
+// (internal/lambda/isolation), which reads back the component's
 // settings; every variable the component sets is one the loader reads.
 
 // isolationArchives sets prebuilt stand-ins for the function packages. The

@@ -22,10 +22,6 @@ import (
 // restorepick/restoreverify logic of this package behind lambda:invoke and
 // a stateful fake of the AWS APIs (fakeaws_test.go) behind every other Task.
 
-// The execution tests share one harness (sfntest.Shared): its node
-// processes serve all of them; Main stops them when the tests have run.
-func TestMain(m *testing.M) { sfntest.Main(m) }
-
 const stateMachineArn = "arn:aws:states:ap-northeast-1:333333333333:stateMachine:restore-workflow"
 
 func workflowParams() rw.DefinitionParams {
@@ -132,7 +128,7 @@ var untilApproval = happyCalls[:slices.Index(happyCalls, rw.StateAwaitApproval)+
 // beforeRestore are the calls before the restore job starts.
 var beforeRestore = []string{rw.StatePick, rw.CreateLogGroupState(1), rw.LogRetentionState(1), rw.StateStartRestore}
 
-func call(t *testing.T, res sfntest.Result, state string, nth int) sfntest.Request {
+func restoreCall(t *testing.T, res sfntest.Result, state string, nth int) sfntest.Request {
 	t.Helper()
 	seen := 0
 	for _, c := range res.Calls {
@@ -181,13 +177,13 @@ func TestExecRestoreWithGivenRecoveryPoint(t *testing.T) {
 	assert.Equal(t, rw.StateSucceeded, res.States[len(res.States)-1])
 
 	cluster := "restored-bank-3f2c8a10-0000-4000-8000-000000000001"
-	start := call(t, res, rw.StateStartRestore, 1).Params
+	start := restoreCall(t, res, rw.StateStartRestore, 1).Params
 	assert.Equal(t, old, start["RecoveryPointArn"], "the given recovery point, not the latest")
 	assert.Equal(t, "3f2c8a10-0000-4000-8000-000000000001", start["IdempotencyToken"])
 	md := start["Metadata"].(map[string]any)
 	assert.Equal(t, cluster, md["DBClusterIdentifier"])
 	assert.Equal(t, `["sg-0db1","sg-0db2"]`, md["VpcSecurityGroupIds"])
-	assert.Equal(t, cluster+"-2", call(t, res, rw.CreateInstanceState(2), 1).Params["DBInstanceIdentifier"])
+	assert.Equal(t, cluster+"-2", restoreCall(t, res, rw.CreateInstanceState(2), 1).Params["DBInstanceIdentifier"])
 
 	// State kept across calls: the job completed, the cluster got a managed
 	// secret with the restore key, the endpoint was cut over once.
@@ -210,7 +206,7 @@ func TestExecRestoreWithGivenRecoveryPoint(t *testing.T) {
 	// Virtual time: 4 job polls and 5 instance polls of 60 s, then 30 min
 	// until the approval arrives.
 	assert.Equal(t, time.Duration(9*60+1800)*time.Second, res.Elapsed())
-	assert.Equal(t, res.Start.Add(9*60*time.Second), call(t, res, rw.StateVerify, 1).Time)
+	assert.Equal(t, res.Start.Add(9*60*time.Second), restoreCall(t, res, rw.StateVerify, 1).Time)
 }
 
 func TestExecRestoreLatestWhenNoneGiven(t *testing.T) {
@@ -218,8 +214,8 @@ func TestExecRestoreLatestWhenNoneGiven(t *testing.T) {
 	res, _ := runScenario(t, h, scenario{})
 	require.Equal(t, "SUCCEEDED", res.Status, "%s: %s", res.Error, res.Cause)
 	assert.Equal(t, "arn:aws:backup:ap-northeast-1:222222222222:recovery-point:rp-latest",
-		call(t, res, rw.StateStartRestore, 1).Params["RecoveryPointArn"], "latest COMPLETED, not the newer PARTIAL one")
-	assert.Equal(t, map[string]any{"vaultArn": bunkerVault, "recoveryPointArn": ""}, call(t, res, rw.StatePick, 1).Params["Payload"])
+		restoreCall(t, res, rw.StateStartRestore, 1).Params["RecoveryPointArn"], "latest COMPLETED, not the newer PARTIAL one")
+	assert.Equal(t, map[string]any{"vaultArn": bunkerVault, "recoveryPointArn": ""}, restoreCall(t, res, rw.StatePick, 1).Params["Payload"])
 }
 
 func TestExecRestoreJobFailedOrAborted(t *testing.T) {
@@ -241,7 +237,7 @@ func TestExecRestoreJobStuckRunningEndsWithinBudget(t *testing.T) {
 	p := workflowParams()
 	res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.jobStatuses = []string{"RUNNING"} }})
 	assertFailedWithNotice(t, res, f, rw.ErrorBudgetExceeded)
-	notified := call(t, res, rw.StateNotifyFailure, 1).Time
+	notified := restoreCall(t, res, rw.StateNotifyFailure, 1).Time
 	budget := time.Duration(p.RestoreTimeoutSeconds) * time.Second
 	assert.LessOrEqual(t, notified.Sub(res.Start), budget, "failure notice within the restore budget")
 	assert.Equal(t, time.Duration(p.MaxPolls()*p.PollIntervalSeconds)*time.Second, notified.Sub(res.Start))
@@ -252,7 +248,7 @@ func TestExecRestoreJobStuckRunningEndsWithinBudget(t *testing.T) {
 	p.RestoreTimeoutSeconds, p.PollIntervalSeconds = 3600, 300
 	res, f = runScenario(t, h, scenario{params: p, mutate: func(f *fakeAWS) { f.jobStatuses = []string{"RUNNING"} }})
 	assertFailedWithNotice(t, res, f, rw.ErrorBudgetExceeded)
-	assert.Equal(t, 11*5*time.Minute, call(t, res, rw.StateNotifyFailure, 1).Time.Sub(res.Start))
+	assert.Equal(t, 11*5*time.Minute, restoreCall(t, res, rw.StateNotifyFailure, 1).Time.Sub(res.Start))
 }
 
 // The proof can fail: without the budget check (threshold out of reach) the
@@ -311,8 +307,8 @@ func TestExecApprovalRejectedOrTimedOut(t *testing.T) {
 			res, f := runScenario(t, h, scenario{mutate: func(f *fakeAWS) { f.approval = c.answer }})
 			assertFailedWithNotice(t, res, f, c.err)
 			assert.Equal(t, concat(untilApproval, []string{rw.StateNotifyFailure}), res.CallStates())
-			asked := call(t, res, rw.StateAwaitApproval, 1).Time
-			assert.Equal(t, c.waiting, call(t, res, rw.StateNotifyFailure, 1).Time.Sub(asked))
+			asked := restoreCall(t, res, rw.StateAwaitApproval, 1).Time
+			assert.Equal(t, c.waiting, restoreCall(t, res, rw.StateNotifyFailure, 1).Time.Sub(asked))
 			assert.Empty(t, f.parameters, "nothing cut over")
 			assert.Empty(t, f.deployed)
 		})
@@ -450,7 +446,7 @@ func TestExecDifferentInputsGiveDifferentCalls(t *testing.T) {
 	b, fb := runScenario(t, h, scenario{params: p, name: "run-b"})
 	require.Equal(t, "SUCCEEDED", a.Status)
 	require.Equal(t, "SUCCEEDED", b.Status, "%s: %s", b.Error, b.Cause)
-	sa, sb := call(t, a, rw.StateStartRestore, 1).Params, call(t, b, rw.StateStartRestore, 1).Params
+	sa, sb := restoreCall(t, a, rw.StateStartRestore, 1).Params, restoreCall(t, b, rw.StateStartRestore, 1).Params
 	assert.NotEqual(t, sa["RecoveryPointArn"], sb["RecoveryPointArn"])
 	assert.Equal(t, "run-a", sa["IdempotencyToken"])
 	assert.Equal(t, "run-b", sb["IdempotencyToken"])
@@ -564,13 +560,13 @@ func TestExecRecoveryObjectivesRecorded(t *testing.T) {
 			assert.Equal(t, happyCalls, res.CallStates())
 			wf := map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow}
 			assert.Equal(t, c.rpo.Seconds(), metricValue(t, f, contract.MetricRecoveryPointAge, wf))
-			verified := call(t, res, rw.StateRecordVerified, 1)
+			verified := restoreCall(t, res, rw.StateRecordVerified, 1)
 			assert.Equal(t, sfntest.ExecutionStartTime(res.Start), verified.Params["Payload"].(map[string]any)["executionStartTime"])
 			assert.Equal(t, float64(9*60), metricValue(t, f, contract.MetricRecoveryTime,
 				map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow, contract.DimensionMilestone: contract.MilestoneVerified}))
 			assert.Equal(t, float64(9*60+1800), metricValue(t, f, contract.MetricRecoveryTime,
 				map[string]string{contract.DimensionRestoreKind: contract.RestoreKindWorkflow, contract.DimensionMilestone: contract.MilestoneCutover}))
-			assert.Equal(t, call(t, res, rw.StateRecordCutover, 1).Time.Sub(res.Start), res.Elapsed())
+			assert.Equal(t, restoreCall(t, res, rw.StateRecordCutover, 1).Time.Sub(res.Start), res.Elapsed())
 			restored := f.published[0].Message["objectives"].(map[string]any)["verified"].(map[string]any)["recorded"].(map[string]any)
 			assert.Equal(t, c.rpo.Seconds(), restored["recoveryPointAgeSeconds"])
 			done := f.published[2].Message["objectives"].(map[string]any)["cutover"].(map[string]any)["recorded"].(map[string]any)
@@ -592,7 +588,7 @@ func TestExecClusterLogGroupsBeforeTheRestore(t *testing.T) {
 	assert.Equal(t, 731, f.logGroups[group].retentionDays)
 	assert.Less(t, slices.Index(res.CallStates(), rw.LogRetentionState(1)), slices.Index(res.CallStates(), rw.StateStartRestore))
 	assert.Equal(t, map[string]any{"logGroupName": group, "kmsKeyId": "arn:aws:kms:ap-northeast-1:333333333333:key/logs"},
-		call(t, res, rw.CreateLogGroupState(1), 1).Params)
+		restoreCall(t, res, rw.CreateLogGroupState(1), 1).Params)
 
 	res, f = runScenario(t, h, scenario{mutate: func(f *fakeAWS) {
 		f.logGroups[group] = &logGroup{kmsKeyID: "arn:aws:kms:ap-northeast-1:333333333333:key/logs"}

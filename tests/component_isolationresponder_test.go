@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/isolationresponder"
+	"github.com/fintech-resilience/fintech-resilience/components/lambdabuild"
 	"github.com/fintech-resilience/fintech-resilience/components/securevpc"
 	"github.com/fintech-resilience/fintech-resilience/internal/preview"
 	"github.com/fintech-resilience/fintech-resilience/internal/testkit"
@@ -591,7 +591,7 @@ func TestSourceCodeHashIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the functions")
 	}
-	root := "../.."
+	root := ".."
 	for _, fn := range []string{isolationresponder.FunctionIsolate, isolationresponder.FunctionRelease} {
 		if _, err := os.Stat(filepath.Join(root, "functions", fn, "main.go")); err != nil {
 			t.Logf("functions/%s not found; using a stand-in module", fn)

@@ -22,7 +22,7 @@ import (
 
 	"github.com/fintech-resilience/fintech-resilience/components/encryptedaurora"
 	"github.com/fintech-resilience/fintech-resilience/components/restoreworkflow"
-	"github.com/fintech-resilience/fintech-resilience/functions/internal/restore"
+	"github.com/fintech-resilience/fintech-resilience/internal/lambda/restore"
 	"github.com/fintech-resilience/fintech-resilience/internal/sfntest"
 )
 
@@ -30,7 +30,7 @@ import (
 // keeping state across calls: a restore job goes through jobStatuses on
 // each DescribeRestoreJob (the last one repeats) and creates the cluster
 // when it completes; an instance goes through instanceStatuses. The Lambda
-// tasks run the real functions (functions/internal/restore) over this state.
+// tasks run the real functions (internal/lambda/restore) over this state.
 type fakeAWS struct {
 	p   restoreworkflow.DefinitionParams
 	now time.Time
@@ -112,7 +112,6 @@ type fault struct {
 
 const (
 	testAccount = "333333333333"
-	bunkerVault = "arn:aws:backup:ap-northeast-1:222222222222:backup-vault:fintech-bunker"
 )
 
 func newFakeAWS(p restoreworkflow.DefinitionParams) *fakeAWS {
@@ -166,7 +165,7 @@ func lambdaError(err error) sfntest.Response {
 	return sfntest.Response{Error: t.Name(), Cause: string(cause)}
 }
 
-func str(v any) string { s, _ := v.(string); return s }
+func anyStr(v any) string { s, _ := v.(string); return s }
 
 func (f *fakeAWS) handle(r sfntest.Request) sfntest.Response {
 	f.now = r.Time
@@ -259,14 +258,14 @@ func (f *fakeAWS) recoveryPoint(arn string) (recoveryPoint, bool) {
 }
 
 func (f *fakeAWS) startRestoreJob(p map[string]any) sfntest.Response {
-	arn := str(p["RecoveryPointArn"])
+	arn := anyStr(p["RecoveryPointArn"])
 	if _, ok := f.recoveryPoint(arn); !ok {
 		return sdkError("backup", "ResourceNotFoundException", "recovery point "+arn)
 	}
-	if role := str(p["IamRoleArn"]); role != f.p.RestoreRoleArn {
+	if role := anyStr(p["IamRoleArn"]); role != f.p.RestoreRoleArn {
 		f.problem("StartRestoreJob: role %q, want %q", role, f.p.RestoreRoleArn)
 	}
-	if rt := str(p["ResourceType"]); rt != restore.ResourceTypeAurora {
+	if rt := anyStr(p["ResourceType"]); rt != restore.ResourceTypeAurora {
 		return sdkError("backup", "InvalidParameterValueException", "resource type "+rt)
 	}
 	md, _ := p["Metadata"].(map[string]any)
@@ -275,12 +274,12 @@ func (f *fakeAWS) startRestoreJob(p map[string]any) sfntest.Response {
 			return sdkError("backup", "InvalidParameterValueException", "restore metadata misses "+k)
 		}
 	}
-	token := str(p["IdempotencyToken"])
+	token := anyStr(p["IdempotencyToken"])
 	if id, ok := f.jobByToken[token]; ok && token != "" {
 		return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
 	}
 	id := fmt.Sprintf("restore-job-%d", len(f.jobs)+1)
-	f.jobs[id] = &restoreJob{id: id, recoveryPoint: arn, role: str(p["IamRoleArn"]), metadata: md, status: "PENDING", created: f.now,
+	f.jobs[id] = &restoreJob{id: id, recoveryPoint: arn, role: anyStr(p["IamRoleArn"]), metadata: md, status: "PENDING", created: f.now,
 		copyTags: p["CopySourceTagsToRestoredResource"] == true}
 	f.jobByToken[token] = id
 	return sfntest.Response{Result: map[string]any{"RestoreJobId": id}}
@@ -291,9 +290,9 @@ func (f *fakeAWS) clusterArn(id string) string {
 }
 
 func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
-	job, ok := f.jobs[str(p["RestoreJobId"])]
+	job, ok := f.jobs[anyStr(p["RestoreJobId"])]
 	if !ok {
-		return sdkError("backup", "ResourceNotFoundException", "restore job "+str(p["RestoreJobId"]))
+		return sdkError("backup", "ResourceNotFoundException", "restore job "+anyStr(p["RestoreJobId"]))
 	}
 	if job.status == "PENDING" || job.status == "RUNNING" {
 		job.status = f.jobStatuses[min(job.polls, len(f.jobStatuses)-1)]
@@ -315,7 +314,7 @@ func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
 		if job.completed.IsZero() {
 			job.completed = f.now
 		}
-		id := str(job.metadata["DBClusterIdentifier"])
+		id := anyStr(job.metadata["DBClusterIdentifier"])
 		if _, ok := f.clusters[id]; !ok {
 			f.createCluster(id, job)
 		}
@@ -328,16 +327,16 @@ func (f *fakeAWS) describeRestoreJob(p map[string]any) sfntest.Response {
 }
 
 func (f *fakeAWS) createLogGroup(p map[string]any) sfntest.Response {
-	name := str(p["logGroupName"])
+	name := anyStr(p["logGroupName"])
 	if _, ok := f.logGroups[name]; ok {
 		return sdkError("cloudwatchlogs", "ResourceAlreadyExistsException", "The specified log group already exists")
 	}
-	f.logGroups[name] = &logGroup{kmsKeyID: str(p["kmsKeyId"]), created: f.now}
+	f.logGroups[name] = &logGroup{kmsKeyID: anyStr(p["kmsKeyId"]), created: f.now}
 	return sfntest.Response{Result: map[string]any{}}
 }
 
 func (f *fakeAWS) putRetentionPolicy(p map[string]any) sfntest.Response {
-	lg, ok := f.logGroups[str(p["logGroupName"])]
+	lg, ok := f.logGroups[anyStr(p["logGroupName"])]
 	if !ok {
 		return sdkError("cloudwatchlogs", "ResourceNotFoundException", "The specified log group does not exist.")
 	}
@@ -349,20 +348,20 @@ func (f *fakeAWS) putRetentionPolicy(p map[string]any) sfntest.Response {
 // createCluster is what AWS Backup creates from the restore metadata.
 func (f *fakeAWS) createCluster(id string, job *restoreJob) {
 	md := job.metadata
-	key := str(md["KmsKeyId"])
+	key := anyStr(md["KmsKeyId"])
 	if f.restoredKey != "" {
 		key = f.restoredKey
 	}
 	f.clusters[id] = &rdstypes.DBCluster{
 		DBClusterIdentifier: aws.String(id), DBClusterArn: aws.String(f.clusterArn(id)),
 		Status: aws.String("available"), StorageEncrypted: aws.Bool(true), KmsKeyId: aws.String(key),
-		DBSubnetGroup: aws.String(str(md["DBSubnetGroupName"])), Engine: aws.String(str(md["Engine"])),
+		DBSubnetGroup: aws.String(anyStr(md["DBSubnetGroupName"])), Engine: aws.String(anyStr(md["Engine"])),
 		Endpoint:       aws.String(id + ".cluster-abc.ap-northeast-1.rds.amazonaws.com"),
 		ReaderEndpoint: aws.String(id + ".cluster-ro-abc.ap-northeast-1.rds.amazonaws.com"),
 		// A restore from a snapshot gets the engine's default parameter
 		// group and none of the source's settings but encryption.
-		DBClusterParameterGroup: aws.String("default." + str(md["Engine"])),
-		DeletionProtection:      aws.Bool(str(md["DeletionProtection"]) == "true"),
+		DBClusterParameterGroup: aws.String("default." + anyStr(md["Engine"])),
+		DeletionProtection:      aws.Bool(anyStr(md["DeletionProtection"]) == "true"),
 	}
 	if job.copyTags {
 		rp, _ := f.recoveryPoint(job.recoveryPoint)
@@ -373,22 +372,22 @@ func (f *fakeAWS) createCluster(id string, job *restoreJob) {
 }
 
 func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
-	c, ok := f.clusters[str(p["DBClusterIdentifier"])]
+	c, ok := f.clusters[anyStr(p["DBClusterIdentifier"])]
 	if !ok {
-		return sdkError("rds", "DbClusterNotFoundException", "DBCluster "+str(p["DBClusterIdentifier"])+" not found.")
+		return sdkError("rds", "DbClusterNotFoundException", "DBCluster "+anyStr(p["DBClusterIdentifier"])+" not found.")
 	}
 	if p["ManageMasterUserPassword"] == true {
-		key := str(p["MasterUserSecretKmsKeyId"])
+		key := anyStr(p["MasterUserSecretKmsKeyId"])
 		c.MasterUserSecret = &rdstypes.MasterUserSecret{
 			SecretArn: aws.String(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!cluster-%s", f.p.Region, testAccount, *c.DBClusterIdentifier)),
 			KmsKeyId:  aws.String(key), SecretStatus: aws.String("creating"),
 		}
 	}
 	if v, ok := p["DBClusterParameterGroupName"]; ok {
-		if _, exists := f.parameterGroups[str(v)]; !exists {
-			return sdkError("rds", "DbClusterParameterGroupNotFoundException", "DBClusterParameterGroup not found: "+str(v))
+		if _, exists := f.parameterGroups[anyStr(v)]; !exists {
+			return sdkError("rds", "DbClusterParameterGroupNotFoundException", "DBClusterParameterGroup not found: "+anyStr(v))
 		}
-		c.DBClusterParameterGroup = aws.String(str(v))
+		c.DBClusterParameterGroup = aws.String(anyStr(v))
 	}
 	if v, ok := p["EnableIAMDatabaseAuthentication"].(bool); ok {
 		c.IAMDatabaseAuthenticationEnabled = aws.Bool(v)
@@ -402,8 +401,8 @@ func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
 	if lc, ok := p["CloudwatchLogsExportConfiguration"].(map[string]any); ok {
 		enable, _ := lc["EnableLogTypes"].([]any)
 		for _, e := range enable {
-			if !slices.Contains(c.EnabledCloudwatchLogsExports, str(e)) {
-				c.EnabledCloudwatchLogsExports = append(c.EnabledCloudwatchLogsExports, str(e))
+			if !slices.Contains(c.EnabledCloudwatchLogsExports, anyStr(e)) {
+				c.EnabledCloudwatchLogsExports = append(c.EnabledCloudwatchLogsExports, anyStr(e))
 			}
 		}
 	}
@@ -419,7 +418,7 @@ func (f *fakeAWS) modifyDBCluster(p map[string]any) sfntest.Response {
 }
 
 func (f *fakeAWS) createDBInstance(p map[string]any) sfntest.Response {
-	id, clusterID := str(p["DBInstanceIdentifier"]), str(p["DBClusterIdentifier"])
+	id, clusterID := anyStr(p["DBInstanceIdentifier"]), anyStr(p["DBClusterIdentifier"])
 	c, ok := f.clusters[clusterID]
 	if !ok {
 		return sdkError("rds", "DbClusterNotFoundException", "DBCluster "+clusterID+" not found.")
@@ -427,19 +426,19 @@ func (f *fakeAWS) createDBInstance(p map[string]any) sfntest.Response {
 	if _, dup := f.instances[id]; dup {
 		return sdkError("rds", "DbInstanceAlreadyExistsException", "DB instance already exists")
 	}
-	if str(p["Engine"]) != *c.Engine {
+	if anyStr(p["Engine"]) != *c.Engine {
 		return sdkError("rds", "InvalidParameterCombinationException", "engine differs from the cluster's")
 	}
 	inst := &fakeInstance{DBInstance: rdstypes.DBInstance{
 		DBInstanceIdentifier: aws.String(id), DBClusterIdentifier: aws.String(clusterID),
 		DBInstanceArn:   aws.String(fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", f.p.Region, testAccount, id)),
-		DBInstanceClass: aws.String(str(p["DBInstanceClass"])), Engine: aws.String(str(p["Engine"])),
+		DBInstanceClass: aws.String(anyStr(p["DBInstanceClass"])), Engine: aws.String(anyStr(p["Engine"])),
 		DBInstanceStatus: aws.String("creating"),
 	}}
 	if p["EnablePerformanceInsights"] == true {
 		days, _ := p["PerformanceInsightsRetentionPeriod"].(float64)
 		inst.PerformanceInsightsEnabled = aws.Bool(true)
-		inst.PerformanceInsightsKMSKeyId = aws.String(str(p["PerformanceInsightsKMSKeyId"]))
+		inst.PerformanceInsightsKMSKeyId = aws.String(anyStr(p["PerformanceInsightsKMSKeyId"]))
 		inst.PerformanceInsightsRetentionPeriod = aws.Int32(int32(days))
 	}
 	f.instances[id] = inst
@@ -464,9 +463,9 @@ func (f *fakeAWS) advance(inst *fakeInstance) {
 }
 
 func (f *fakeAWS) describeDBInstances(p map[string]any) sfntest.Response {
-	inst, ok := f.instances[str(p["DBInstanceIdentifier"])]
+	inst, ok := f.instances[anyStr(p["DBInstanceIdentifier"])]
 	if !ok {
-		return sdkError("rds", "DbInstanceNotFoundException", "DBInstance "+str(p["DBInstanceIdentifier"])+" not found.")
+		return sdkError("rds", "DbInstanceNotFoundException", "DBInstance "+anyStr(p["DBInstanceIdentifier"])+" not found.")
 	}
 	f.advance(inst)
 	return sfntest.Response{Result: map[string]any{"DBInstances": []any{instanceJSON(inst.DBInstance)}}}
@@ -474,28 +473,28 @@ func (f *fakeAWS) describeDBInstances(p map[string]any) sfntest.Response {
 
 func (f *fakeAWS) enableHTTPEndpoint(p map[string]any) sfntest.Response {
 	for _, c := range f.clusters {
-		if *c.DBClusterArn == str(p["ResourceArn"]) {
+		if *c.DBClusterArn == anyStr(p["ResourceArn"]) {
 			c.HttpEndpointEnabled = aws.Bool(true)
 			return sfntest.Response{Result: map[string]any{"ResourceArn": *c.DBClusterArn, "HttpEndpointEnabled": true}}
 		}
 	}
-	return sdkError("rds", "DbClusterNotFoundException", "no cluster "+str(p["ResourceArn"]))
+	return sdkError("rds", "DbClusterNotFoundException", "no cluster "+anyStr(p["ResourceArn"]))
 }
 
 func (f *fakeAWS) putParameter(p map[string]any) sfntest.Response {
-	if t := str(p["Type"]); t != "" && !slices.Contains([]string{"String", "StringList", "SecureString"}, t) {
+	if t := anyStr(p["Type"]); t != "" && !slices.Contains([]string{"String", "StringList", "SecureString"}, t) {
 		f.problem("PutParameter Type %q is not a ParameterType", t)
 	}
-	name := str(p["Name"])
+	name := anyStr(p["Name"])
 	if len(f.parameters[name]) > 0 && p["Overwrite"] != true {
 		return sdkError("ssm", "ParameterAlreadyExistsException", "The parameter already exists.")
 	}
-	f.parameters[name] = append(f.parameters[name], str(p["Value"]))
+	f.parameters[name] = append(f.parameters[name], anyStr(p["Value"]))
 	return sfntest.Response{Result: map[string]any{"Version": len(f.parameters[name]), "Tier": "Standard"}}
 }
 
 func (f *fakeAWS) updateService(p map[string]any) sfntest.Response {
-	cluster, service := str(p["cluster"]), str(p["service"])
+	cluster, service := anyStr(p["cluster"]), anyStr(p["service"])
 	if cluster != f.p.EcsClusterArn {
 		return sdkError("ecs", "ClusterNotFoundException", "Cluster not found.")
 	}
@@ -511,11 +510,11 @@ func (f *fakeAWS) updateService(p map[string]any) sfntest.Response {
 
 func (f *fakeAWS) publish(r sfntest.Request) sfntest.Response {
 	var msg map[string]any
-	if err := json.Unmarshal([]byte(str(r.Params["Message"])), &msg); err != nil {
+	if err := json.Unmarshal([]byte(anyStr(r.Params["Message"])), &msg); err != nil {
 		f.problem("%s: message is not JSON: %v", r.State, err)
 	}
-	f.published = append(f.published, publishedMessage{State: r.State, Subject: str(r.Params["Subject"]), Message: msg})
-	if str(r.Params["TopicArn"]) != f.p.TopicArn {
+	f.published = append(f.published, publishedMessage{State: r.State, Subject: anyStr(r.Params["Subject"]), Message: msg})
+	if anyStr(r.Params["TopicArn"]) != f.p.TopicArn {
 		return sdkError("sns", "NotFoundException", "Topic does not exist")
 	}
 	if r.WaitForTaskToken {

@@ -19,7 +19,7 @@ import (
 func TestConnectPolicyEvaluated(t *testing.T) {
 	doc, err := encryptedaurora.ConnectPolicy("ap-northeast-1", "111111111111", "bank_app")
 	require.NoError(t, err)
-	sim, err := iamsim.Locate("../..")
+	sim, err := iamsim.Locate("..")
 	require.NoError(t, err)
 	const role = "arn:aws:iam::111111111111:role/api-task"
 	req := func(id, resource, account string) iamsim.Request {

@@ -3,7 +3,7 @@ package tests
 import (
 	"testing"
 
-	"github.com/fintech-resilience/fintech-resilience/components/internal/fargate"
+	"github.com/fintech-resilience/fintech-resilience/components/fargate"
 	"github.com/stretchr/testify/assert"
 )
 

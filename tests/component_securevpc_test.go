@@ -17,16 +17,9 @@ import (
 )
 
 const (
-	tIGW                  = "aws:ec2/internetGateway:InternetGateway"
-	tNAT                  = "aws:ec2/natGateway:NatGateway"
 	tEIP                  = "aws:ec2/eip:Eip"
-	tRoute                = "aws:ec2/route:Route"
-	tRT                   = "aws:ec2/routeTable:RouteTable"
-	tRTA                  = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	tNACLAssoc            = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
 	tDefaultSG            = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 	tDefaultACL           = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
-	tFlowLog              = "aws:ec2/flowLog:FlowLog"
 	tEndpoint             = "aws:ec2/vpcEndpoint:VpcEndpoint"
 	secureVPCComponentURN = "urn:pulumi:test::test::fintech:network:SecureVPC::net"
 )
@@ -132,11 +125,6 @@ func secureVPCBuild(t *testing.T, mutate func(a *securevpc.Args)) (*graph.Graph,
 	require.NoError(t, err)
 	require.NotNil(t, v)
 	return g, v
-}
-
-func str(r *graph.Resource, path ...string) string {
-	v, _ := r.Input(path...)
-	return graph.Str(v)
 }
 
 func boolIn(t *testing.T, r *graph.Resource, path ...string) bool {
