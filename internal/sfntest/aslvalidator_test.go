@@ -2,6 +2,7 @@ package sfntest
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -308,4 +309,34 @@ func TestASLValidatorKilledProcessFailsTheTest(t *testing.T) {
 	aslShared.mu.Lock()
 	defer aslShared.mu.Unlock()
 	assert.NotSame(t, dead, aslShared.r, "a new process")
+}
+
+// The schema cache the validator processes use (tools/asl/ajv-once.mjs) is
+// tested rule by rule in tools/asl/ajv-once.test.mjs with Node's own test
+// runner: a record like the process's first reuses its compiled instance,
+// one that differs in any part gets a real instance of its own, and a
+// method it does not handle throws. Every test of that file must pass; the
+// count of its test calls and the runner's skipped/todo/cancelled counts
+// guard against tests not run.
+func TestAjvOnceRules(t *testing.T) {
+	t.Parallel()
+	root, node := nodeTool(t, "asl", "asl-validator", filepath.Join("asl-validator", "package.json"))
+	dir := filepath.Join(root, "tools", "asl")
+	src, err := os.ReadFile(filepath.Join(dir, "ajv-once.test.mjs"))
+	require.NoError(t, err)
+	tests := 0
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "test(") || strings.HasPrefix(line, "test.") {
+			tests++
+		}
+	}
+	require.Positive(t, tests, "ajv-once.test.mjs declares its tests with test(...) at the start of a line")
+	cmd := exec.Command(node, "--test", "--test-reporter=tap", "ajv-once.test.mjs")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "node --test ajv-once.test.mjs:\n%s", out)
+	assert.Contains(t, string(out), fmt.Sprintf("\n# pass %d\n", tests), "every test passed:\n%s", out)
+	for _, none := range []string{"fail", "cancelled", "skipped", "todo"} {
+		assert.Contains(t, string(out), "\n# "+none+" 0\n", "no test %s:\n%s", none, out)
+	}
 }

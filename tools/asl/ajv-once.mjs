@@ -29,7 +29,9 @@
 // The proofs are the Go tests of internal/sfntest: a reused process answers
 // as a fresh one and as the CLI (which does not use this module), and the
 // number of real Ajv instances a process built is 1 however many definitions
-// it validated.
+// it validated. The rules of this file one by one (what counts as the same
+// record, the fallback to a real instance of its own, the guard) are tested
+// in ajv-once.test.mjs, which TestAjvOnceRules runs.
 
 // installAjvOnce installs RecordingAjv for the asl-validator that
 // requireFromValidator (createRequire of the validator's main file) resolves
@@ -98,11 +100,16 @@ export function installAjvOnce(requireFromValidator) {
       return valid;
     }
   }
-  for (const method of Object.getOwnPropertyNames(Ajv.prototype)) {
-    if (method !== "constructor" && !(method in RecordingAjv.prototype)) {
-      RecordingAjv.prototype[method] = function () {
-        throw new Error(`ajv-once.mjs: asl-validator called Ajv.${method}, which the schema cache does not handle`);
-      };
+  // Ajv's methods are mostly inherited (class Ajv extends Core): every
+  // prototype up the chain is guarded, not only Ajv's own.
+  for (let proto = Ajv.prototype; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const method of Object.getOwnPropertyNames(proto)) {
+      const { value } = Object.getOwnPropertyDescriptor(proto, method);
+      if (method !== "constructor" && typeof value === "function" && !(method in RecordingAjv.prototype)) {
+        RecordingAjv.prototype[method] = function () {
+          throw new Error(`ajv-once.mjs: asl-validator called Ajv.${method}, which the schema cache does not handle`);
+        };
+      }
     }
   }
 
