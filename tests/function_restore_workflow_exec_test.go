@@ -24,36 +24,16 @@ import (
 
 const stateMachineArn = "arn:aws:states:ap-northeast-1:333333333333:stateMachine:restore-workflow"
 
+// workflowParams are testParams with the names the execution tests' fake
+// AWS and restored-cluster twin expect.
 func workflowParams() rw.DefinitionParams {
-	return rw.DefinitionParams{
-		Region:                   "ap-northeast-1",
-		PickFunctionArn:          "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restorepick",
-		VerifyFunctionArn:        "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restoreverify",
-		MetricsFunctionArn:       "arn:aws:lambda:ap-northeast-1:333333333333:function:rw-restoremetrics",
-		LogsKeyArn:               "arn:aws:kms:ap-northeast-1:333333333333:key/logs",
-		DatabaseLogRetentionDays: 731,
-		VaultArn:                 bunkerVault,
-		RestoreRoleArn:           "arn:aws:iam::333333333333:role/rw-restore",
-		SubnetGroupName:          "restore-isolated",
-		SecurityGroupIDs:         []string{"sg-0db1", "sg-0db2"},
-		ParameterGroupName:       "restored-bank-tls",
-		KeyArn:                   "arn:aws:kms:ap-northeast-1:333333333333:key/data",
-		Engine:                   "aurora-postgresql",
-		EngineVersion:            "16.4",
-		ClusterIdentifierPrefix:  "restored-bank",
-		InstanceCount:            2,
-		MinCapacity:              0.5,
-		MaxCapacity:              16,
-		PollIntervalSeconds:      60,
-		RestoreTimeoutSeconds:    21600,
-		ApprovalTimeoutSeconds:   86400,
-		VerifyQuery:              "SELECT 1",
-		VerifyDatabase:           "core",
-		TopicArn:                 "arn:aws:sns:ap-northeast-1:333333333333:rw-topic",
-		CutoverParameterName:     "/fintech/bank/db-endpoint",
-		EcsClusterArn:            "arn:aws:ecs:ap-northeast-1:333333333333:cluster/app",
-		EcsServiceName:           "bank-api",
-	}
+	p := testParams()
+	p.VaultArn = bunkerVault
+	p.ParameterGroupName = "restored-bank-tls"
+	p.ClusterIdentifierPrefix = "restored-bank"
+	p.CutoverParameterName = "/fintech/bank/db-endpoint"
+	p.EcsServiceName = "bank-api"
+	return p
 }
 
 type scenario struct {
